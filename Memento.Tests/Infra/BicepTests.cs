@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Memento.Tests.Infrastructure;
+
+namespace Memento.Tests.Infra;
+
+/// <summary>
+/// infra/ compiles and lints with the Bicep CLI, warnings counted as failures, and provisions what the
+/// deployment needs. Two CLI calls cover every .bicep file (modules are compiled with main.bicep).
+/// </summary>
+public sealed partial class BicepTests
+{
+    private static string InfraDir => Path.Combine(RepoPaths.Root, "infra");
+
+    [Fact]
+    public async Task Every_bicep_file_builds_and_lints_without_warnings()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        using var output = new TempDirectory("memento-bicep");
+
+        // Act
+        var build = await BuildAsync(InfraDir, output.Path, ct);
+        var lint = await ToolRunner.RunAsync(ToolRunner.BicepPath(), ["lint", "--pattern", "**/*.bicep"], InfraDir, ct);
+
+        // Assert
+        Assert.True(build.ExitCode == 0 && Diagnostics(build).Count == 0, "bicep build reported:\n" + build.Combined);
+        Assert.True(lint.ExitCode == 0 && Diagnostics(lint).Count == 0, "bicep lint reported:\n" + lint.Combined);
+        Assert.True(File.Exists(Path.Combine(output.Path, "main.json")), "bicep build wrote no main.json");
+    }
+
+    [Fact]
+    public async Task A_warning_in_a_module_is_caught()
+    {
+        // Arrange: a copy of infra/ with an unused parameter, which the linter reports.
+        var ct = TestContext.Current.CancellationToken;
+        using var copy = new TempDirectory("memento-bicep-broken");
+        CopyDirectory(InfraDir, copy.Path);
+        File.AppendAllText(Path.Combine(copy.Path, "modules", "registry.bicep"), "\nparam neverUsed string = 'x'\n");
+        using var output = new TempDirectory("memento-bicep-out");
+
+        // Act
+        var build = await BuildAsync(copy.Path, output.Path, ct);
+
+        // Assert
+        Assert.Contains(Diagnostics(build), d => d.Contains("no-unused-params", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Template_provisions_the_deployment_and_outputs_what_azd_uses()
+    {
+        // Arrange
+        var ct = TestContext.Current.CancellationToken;
+        using var output = new TempDirectory("memento-bicep");
+        var build = await BuildAsync(InfraDir, output.Path, ct);
+        Assert.Equal(0, build.ExitCode);
+        using var template = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "main.json")));
+        var json = template.RootElement.GetRawText();
+
+        // Act
+        var outputs = template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name).ToHashSet();
+        var types = ResourceTypes().Matches(json).Select(m => m.Groups["type"].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        // Assert: azd's AKS host reads the cluster and registry from these outputs.
+        Assert.Superset(
+            new HashSet<string>
+            {
+                "AZURE_AKS_CLUSTER_NAME", "AZURE_CONTAINER_REGISTRY_ENDPOINT", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ENDPOINT",
+                "AZURE_OPENAI_DEPLOYMENT", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_SHARE_NAME", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            },
+            outputs);
+        Assert.Superset(
+            new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+            {
+                "Microsoft.ContainerService/managedClusters", "Microsoft.ContainerRegistry/registries",
+                "Microsoft.Storage/storageAccounts/fileServices/shares", "Microsoft.CognitiveServices/accounts",
+                "Microsoft.CognitiveServices/accounts/deployments", "Microsoft.OperationalInsights/workspaces",
+                "Microsoft.Insights/components", "Microsoft.Authorization/roleAssignments",
+            },
+            types);
+        Assert.Matches("\"kind\":\\s*\"OpenAI\"", json);
+        Assert.Contains("gpt-4o-mini", json, StringComparison.Ordinal);
+        Assert.Contains("7f951dda-4ed3-4680-a7ca-43fe172d538d", json, StringComparison.Ordinal); // AcrPull for the kubelet identity
+        Assert.Contains("kubeletidentity", json, StringComparison.Ordinal);
+        Assert.Contains("SystemAssigned", json, StringComparison.Ordinal);
+    }
+
+    private static async Task<ToolResult> BuildAsync(string infraDir, string outDir, CancellationToken ct) =>
+        await ToolRunner.RunAsync(ToolRunner.BicepPath(), ["build", "--pattern", "**/*.bicep", "--outdir", outDir], infraDir, ct);
+
+    /// <summary>Every warning or error line the CLI printed (its default diagnostics format).</summary>
+    private static List<string> Diagnostics(ToolResult result) =>
+        [.. result.Combined.Split('\n').Where(l => DiagnosticLine().IsMatch(l))];
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    [GeneratedRegex(@"\) : (Warning|Error) ")]
+    private static partial Regex DiagnosticLine();
+
+    [GeneratedRegex("\"type\":\\s*\"(?<type>Microsoft\\.[^\"]+)\"")]
+    private static partial Regex ResourceTypes();
+}

@@ -1,0 +1,113 @@
+// Memento on Azure: one resource group holding AKS, ACR, Azure Files, Azure OpenAI and monitoring.
+// azd provisions this file (infra.path: infra); the outputs become azd environment values.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource. gpt-4o-mini must be offered there (e.g. eastus, swedencentral).')
+param location string
+
+@description('Object id of the signed-in user or CI principal, granted Azure OpenAI access for local runs. Empty to skip.')
+param principalId string = ''
+
+@description('Kubernetes version for the cluster. Empty lets AKS pick its default version.')
+param kubernetesVersion string = ''
+
+@description('VM size of the AKS system node pool.')
+param nodeVmSize string = 'Standard_D2s_v5'
+
+@minValue(1)
+@maxValue(10)
+@description('Number of AKS nodes. Two keeps both server replicas on separate nodes.')
+param nodeCount int = 2
+
+@description('Tokens per minute (thousands) for the gpt-4o-mini deployment.')
+param openAiCapacity int = 10
+
+var tags = { 'azd-env-name': environmentName }
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'cr${resourceToken}'
+  }
+}
+
+module aks 'modules/aks.bicep' = {
+  name: 'aks'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'aks-${resourceToken}'
+    kubernetesVersion: kubernetesVersion
+    nodeVmSize: nodeVmSize
+    nodeCount: nodeCount
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    containerRegistryName: registry.outputs.name
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'st${resourceToken}'
+    shareName: 'memento-data'
+    shareQuotaGiB: 100
+  }
+}
+
+module openai 'modules/openai.bicep' = {
+  name: 'openai'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'oai-${resourceToken}'
+    deploymentName: 'gpt-4o-mini'
+    capacity: openAiCapacity
+    principalId: principalId
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_AKS_CLUSTER_NAME string = aks.outputs.name
+output AZURE_AKS_IDENTITY_CLIENT_ID string = aks.outputs.kubeletIdentityClientId
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_SHARE_NAME string = storage.outputs.shareName
+output AZURE_OPENAI_ENDPOINT string = openai.outputs.endpoint
+output AZURE_OPENAI_DEPLOYMENT string = openai.outputs.deploymentName
+output AZURE_LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.logAnalyticsWorkspaceId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString

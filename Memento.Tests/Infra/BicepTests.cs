@@ -8,25 +8,40 @@ namespace Memento.Tests.Infra;
 /// infra/ compiles and lints with the Bicep CLI, warnings counted as failures, and provisions what the
 /// deployment needs. Two CLI calls cover every .bicep file (modules are compiled with main.bicep).
 /// </summary>
-public sealed partial class BicepTests
+public sealed partial class BicepTests(BicepTests.BuildFixture infra) : IClassFixture<BicepTests.BuildFixture>
 {
     private static string InfraDir => Path.Combine(RepoPaths.Root, "infra");
+
+    /// <summary>One <c>bicep build</c> of infra/ shared by the checks that read its output.</summary>
+    public sealed class BuildFixture : IAsyncLifetime
+    {
+        private readonly TempDirectory _output = new("memento-bicep");
+
+        public ToolResult Build { get; private set; } = null!;
+
+        public string MainJson => Path.Combine(_output.Path, "main.json");
+
+        public async ValueTask InitializeAsync() =>
+            Build = await BuildAsync(InfraDir, _output.Path, TestContext.Current.CancellationToken);
+
+        public ValueTask DisposeAsync()
+        {
+            _output.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     [Fact]
     public async Task Every_bicep_file_builds_and_lints_without_warnings()
     {
-        // Arrange
-        var ct = TestContext.Current.CancellationToken;
-        using var output = new TempDirectory("memento-bicep");
-
         // Act
-        var build = await BuildAsync(InfraDir, output.Path, ct);
-        var lint = await ToolRunner.RunAsync(ToolRunner.BicepPath(), ["lint", "--pattern", "**/*.bicep"], InfraDir, ct);
+        var lint = await ToolRunner.RunAsync(
+            ToolRunner.BicepPath(), ["lint", "--pattern", "**/*.bicep"], InfraDir, TestContext.Current.CancellationToken);
 
         // Assert
-        Assert.True(build.ExitCode == 0 && Diagnostics(build).Count == 0, "bicep build reported:\n" + build.Combined);
+        Assert.True(infra.Build.ExitCode == 0 && Diagnostics(infra.Build).Count == 0, "bicep build reported:\n" + infra.Build.Combined);
         Assert.True(lint.ExitCode == 0 && Diagnostics(lint).Count == 0, "bicep lint reported:\n" + lint.Combined);
-        Assert.True(File.Exists(Path.Combine(output.Path, "main.json")), "bicep build wrote no main.json");
+        Assert.True(File.Exists(infra.MainJson), "bicep build wrote no main.json");
     }
 
     [Fact]
@@ -47,14 +62,11 @@ public sealed partial class BicepTests
     }
 
     [Fact]
-    public async Task Template_provisions_the_deployment_and_outputs_what_azd_uses()
+    public void Template_provisions_the_deployment_and_outputs_what_azd_uses()
     {
         // Arrange
-        var ct = TestContext.Current.CancellationToken;
-        using var output = new TempDirectory("memento-bicep");
-        var build = await BuildAsync(InfraDir, output.Path, ct);
-        Assert.Equal(0, build.ExitCode);
-        using var template = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "main.json")));
+        Assert.Equal(0, infra.Build.ExitCode);
+        using var template = JsonDocument.Parse(File.ReadAllText(infra.MainJson));
         var json = template.RootElement.GetRawText();
 
         // Act

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Memento.Tests.Infrastructure;
@@ -172,6 +173,10 @@ public sealed class KustomizeTests
         Assert.Single(KubernetesYaml.LoadAllFromString(yaml, strict: false));
     }
 
+    // Rendering is a pure function of the files, so each kustomization renders once per run; every
+    // test still loads its own fresh objects from the YAML.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<ToolResult>>> Rendered = new();
+
     private static async Task<List<object>> RenderAsync(string kustomization)
     {
         var kubectl = ToolRunner.FindOnPath("kubectl");
@@ -181,7 +186,9 @@ public sealed class KustomizeTests
         }
 
         var dir = Path.Combine(RepoPaths.Root, "infra", "k8s", kustomization);
-        var result = await ToolRunner.RunAsync(kubectl, ["kustomize", dir], RepoPaths.Root, TestContext.Current.CancellationToken);
+        var result = await Rendered.GetOrAdd(kustomization, _ => new Lazy<Task<ToolResult>>(
+            () => ToolRunner.RunAsync(kubectl, ["kustomize", dir], RepoPaths.Root, CancellationToken.None)))
+            .Value.WaitAsync(TestContext.Current.CancellationToken);
         Assert.True(result.ExitCode == 0, $"kubectl kustomize {kustomization} failed:\n{result.StandardError}");
         return KubernetesYaml.LoadAllFromString(result.StandardOutput, strict: true);
     }

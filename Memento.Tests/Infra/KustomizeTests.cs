@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
-using Memento.Tests.Infrastructure;
 
 namespace Memento.Tests.Infra;
 
@@ -51,6 +49,7 @@ public sealed class KustomizeTests
         Assert.All(["cpu", "memory"], r => Assert.Contains(r, container.Resources.Requests.Keys));
         Assert.All(["cpu", "memory"], r => Assert.Contains(r, container.Resources.Limits.Keys));
         Assert.True(pod.SecurityContext.RunAsNonRoot);
+        Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile.Type);
         Assert.NotEqual(0, pod.SecurityContext.RunAsUser);
         Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
         Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
@@ -173,23 +172,5 @@ public sealed class KustomizeTests
         Assert.Single(KubernetesYaml.LoadAllFromString(yaml, strict: false));
     }
 
-    // Rendering is a pure function of the files, so each kustomization renders once per run; every
-    // test still loads its own fresh objects from the YAML.
-    private static readonly ConcurrentDictionary<string, Lazy<Task<ToolResult>>> Rendered = new();
-
-    private static async Task<List<object>> RenderAsync(string kustomization)
-    {
-        var kubectl = ToolRunner.FindOnPath("kubectl");
-        if (kubectl is null)
-        {
-            Assert.Skip("kubectl is not installed; it renders the kustomizations (https://kubernetes.io/docs/tasks/tools/).");
-        }
-
-        var dir = Path.Combine(RepoPaths.Root, "infra", "k8s", kustomization);
-        var result = await Rendered.GetOrAdd(kustomization, _ => new Lazy<Task<ToolResult>>(
-            () => ToolRunner.RunAsync(kubectl, ["kustomize", dir], RepoPaths.Root, CancellationToken.None)))
-            .Value.WaitAsync(TestContext.Current.CancellationToken);
-        Assert.True(result.ExitCode == 0, $"kubectl kustomize {kustomization} failed:\n{result.StandardError}");
-        return KubernetesYaml.LoadAllFromString(result.StandardOutput, strict: true);
-    }
+    private static Task<List<object>> RenderAsync(string kustomization) => Kustomize.RenderAsync(kustomization);
 }

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using k8s;
+using Memento.Tests.Infrastructure;
+
+namespace Memento.Tests.Infra;
+
+/// <summary>Renders the kustomizations under infra/k8s with <c>kubectl kustomize</c> and loads them strictly.</summary>
+public static class Kustomize
+{
+    // Rendering is a pure function of the files, so each kustomization renders once per run; every
+    // caller still gets its own freshly loaded objects.
+    private static readonly ConcurrentDictionary<string, Lazy<Task<ToolResult>>> Rendered = new();
+
+    /// <summary>The objects <paramref name="kustomization"/> (relative to infra/k8s) renders to, loaded in strict mode.</summary>
+    public static async Task<List<object>> RenderAsync(string kustomization)
+    {
+        var kubectl = ToolRunner.FindOnPath("kubectl");
+        if (kubectl is null)
+        {
+            Assert.Skip("kubectl is not installed; it renders the kustomizations (https://kubernetes.io/docs/tasks/tools/).");
+        }
+
+        var dir = Path.Combine(RepoPaths.Root, "infra", "k8s", kustomization);
+        var result = await Rendered.GetOrAdd(kustomization, _ => new Lazy<Task<ToolResult>>(
+            () => ToolRunner.RunAsync(kubectl, ["kustomize", dir], RepoPaths.Root, CancellationToken.None)))
+            .Value.WaitAsync(TestContext.Current.CancellationToken);
+        Assert.True(result.ExitCode == 0, $"kubectl kustomize {kustomization} failed:\n{result.StandardError}");
+        return KubernetesYaml.LoadAllFromString(result.StandardOutput, strict: true);
+    }
+}

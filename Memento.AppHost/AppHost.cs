@@ -4,10 +4,6 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 // Resources
 
-// Publishing targets AKS: `aspire deploy` provisions the cluster and its registry and installs the
-// app as a Helm chart. In run mode the environment is inert and everything runs on this machine.
-builder.AddAzureKubernetesEnvironment("aks");
-
 IResourceBuilder<IResourceWithConnectionString>? openai = null;
 if (builder.ExecutionContext.IsRunMode)
 {
@@ -20,6 +16,9 @@ if (builder.ExecutionContext.IsRunMode)
 }
 else
 {
+    // Publishing targets AKS: `aspire deploy` provisions the cluster and its registry and installs
+    // every service as a Helm chart, with Azure OpenAI (gpt-4o-mini) for the chat client.
+    builder.AddAzureKubernetesEnvironment("aks");
     var azureOpenAI = builder.AddAzureOpenAI("openai");
     azureOpenAI.AddDeployment("gpt-4o-mini", "gpt-4o-mini", "2024-07-18");
     openai = azureOpenAI;

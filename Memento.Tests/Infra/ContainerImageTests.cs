@@ -39,6 +39,32 @@ public sealed class ContainerImageTests
     }
 
     [Fact]
+    public void Copies_every_project_the_server_depends_on()
+    {
+        // Arrange: the server project and, transitively, every project it references.
+        var projects = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.Combine(RepoPaths.Root, "Memento.McpServer", "Memento.McpServer.csproj")]);
+        while (pending.TryPop(out var project))
+        {
+            if (projects.Add(Path.GetFileNameWithoutExtension(project)))
+            {
+                foreach (var reference in System.Xml.Linq.XDocument.Load(project).Descendants("ProjectReference"))
+                {
+                    var include = ((string)reference.Attribute("Include")!).Replace('\\', Path.DirectorySeparatorChar);
+                    pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, include)));
+                }
+            }
+        }
+
+        // Assert: the restore layer has each project file, the build layer its sources.
+        Assert.All(projects, name =>
+        {
+            Assert.Contains($"COPY {name}/{name}.csproj {name}/", Lines);
+            Assert.Contains($"COPY {name}/ {name}/", Lines);
+        });
+    }
+
+    [Fact]
     public void Build_context_keeps_local_state_out_of_the_image()
     {
         // Act

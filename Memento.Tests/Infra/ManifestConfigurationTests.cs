@@ -40,6 +40,7 @@ public sealed class ManifestConfigurationTests
         var transport = new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri(server.BaseAddress, "/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
             AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {key}" },
         });
         await using var client = await McpClient.CreateAsync(transport, cancellationToken: ct).WaitAsync(Timeout, ct);

@@ -101,7 +101,6 @@ public sealed class ReplicaProxy : IAsyncDisposable
             });
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
-            pipeline.UsePassiveHealthChecks();
         });
 
         await app.StartAsync(cancellationToken);

@@ -47,7 +47,8 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Memento_AppHost>(
-            ["Memento:Storage:Root=" + _storage.FullName], ct);
+            // An empty openai connection string keeps the chat client on its offline engine.
+            ["Memento:Storage:Root=" + _storage.FullName, "ConnectionStrings:openai="], ct);
         _app = await appHost.BuildAsync(ct).WaitAsync(StartTimeout, ct);
         await _app.StartAsync(ct).WaitAsync(StartTimeout, ct);
 

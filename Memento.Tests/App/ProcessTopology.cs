@@ -14,7 +14,7 @@ namespace Memento.Tests.App;
 public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoTopology, IAsyncLifetime
 {
     /// <summary>The server setting that maps the legacy HTTP+SSE endpoints.</summary>
-    public const string LegacySseSetting = "Memento__Transports__LegacySse";
+    public const string LegacySseSetting = "Memento__Http__EnableLegacySse";
 
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(60);
 
@@ -65,7 +65,9 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
             _chat = await ServiceProcess.StartAsync("Memento.ChatClient", new Dictionary<string, string?>
             {
                 ["services__mcpserver__http__0"] = _roundRobin.BaseAddress.ToString().TrimEnd('/'),
+                ["Memento__Chat__User"] = "chat-scenario",
                 // The offline engine: the product must work without any model service.
+                ["Memento__Chat__Provider"] = "offline",
                 ["ConnectionStrings__openai"] = null,
                 ["AZURE_OPENAI_ENDPOINT"] = null,
                 ["AZURE_OPENAI_API_KEY"] = null,

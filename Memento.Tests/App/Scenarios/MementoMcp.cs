@@ -11,7 +11,7 @@ namespace Memento.Tests.App.Scenarios;
 public static class MementoMcp
 {
     public const string McpPath = "/mcp";
-    public const string LegacySsePath = "/mcp/sse";
+    public const string LegacySsePath = "/sse";
     public const string UserHeader = "X-Memento-User";
 
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);

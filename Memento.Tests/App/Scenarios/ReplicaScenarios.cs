@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace Memento.Tests.App.Scenarios;
 
@@ -108,5 +110,35 @@ public abstract class ReplicaScenarios(IMementoTopology topology)
         Assert.Equal(listed.Count, listed.Distinct().Count());
         Assert.Equal(stored.Keys.Order(), listed.Order());
         Assert.Equal(stored.Keys.Order(), onDisk.Order());
+    }
+
+    [Fact]
+    public async Task The_chat_client_answers_through_the_balancer_with_its_offline_engine()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        if (topology.ChatAddress is null)
+        {
+            Assert.Skip($"{topology.Name} runs without the chat client.");
+        }
+
+        using var chat = new HttpClient { BaseAddress = topology.ChatAddress, Timeout = ChatWeb.AnswerTimeout };
+        var marker = "pangolin" + Guid.NewGuid().ToString("N")[..8];
+
+        var info = await chat.GetFromJsonAsync<JsonElement>("/api/info", ct);
+        var stored = await ChatWeb.SendAsync(chat, $"remember that the quarterly budget review moved to Thursday, code word {marker}", ct);
+        var found = await ChatWeb.SendAsync(chat, $"search for {marker}", ct);
+        await using var direct = await MementoMcp.ConnectAsync(topology.ServerAddress, info.GetProperty("user").GetString()!, ct);
+        var hits = await MementoMcp.RetrieveAsync(direct, marker, ct);
+
+        var server = new Uri(info.GetProperty("server").GetString()!);
+        Assert.Equal("offline", info.GetProperty("providerKind").GetString());
+        Assert.Equal(topology.ServerAddress.Port, server.Port);
+        Assert.Equal(MementoMcp.McpPath, server.AbsolutePath);
+        Assert.Contains(stored, e => e is { Kind: "tool-call", Tool: "store_memory" });
+        Assert.Contains(found, e => e is { Kind: "tool-call", Tool: "retrieve_memories" });
+        Assert.DoesNotContain(stored.Concat(found), e => e.IsError);
+        var id = Assert.Single(hits);
+        Assert.Contains(id, ChatWeb.Said(stored));
+        Assert.Contains(marker, ChatWeb.Said(found));
     }
 }

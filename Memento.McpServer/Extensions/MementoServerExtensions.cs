@@ -20,6 +20,7 @@ public static class MementoServerExtensions
     public static WebApplicationBuilder AddMementoServer(this WebApplicationBuilder builder)
     {
         builder.UseLocalDefaultUrlWhenUnset(LocalDefaultUrl);
+        builder.AddMementoStorage();
         builder.AddMementoIdentity();
 
         var legacySse = builder.Configuration.GetValue<bool>($"{HttpOptions.SectionName}:{nameof(HttpOptions.EnableLegacySse)}");

@@ -1,6 +1,9 @@
 using System.Net.Http.Headers;
 using Memento.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -28,7 +31,7 @@ public sealed class McpServerHost : IAsyncDisposable
 
     public string StorageRoot { get; }
 
-    public Uri BaseAddress { get; private set; } = null!;
+    public required Uri BaseAddress { get; init; }
 
     public IServiceProvider Services => _factory.Services;
 
@@ -40,6 +43,7 @@ public sealed class McpServerHost : IAsyncDisposable
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Production");
+            web.UseSetting("urls", "http://127.0.0.1:0");
             web.UseSetting("Memento:Storage:Root", root);
             web.UseSetting("Logging:LogLevel:Default", "Warning");
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -47,12 +51,10 @@ public sealed class McpServerHost : IAsyncDisposable
                 web.UseSetting(key, value);
             }
         });
-        factory.UseKestrel(0);
+        factory.UseKestrel();
         factory.StartServer();
-        var host = new McpServerHost(factory, root, owned);
-        using var probe = factory.CreateClient();
-        host.BaseAddress = probe.BaseAddress!;
-        return host;
+        var addresses = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        return new McpServerHost(factory, root, owned) { BaseAddress = new Uri(addresses.First()) };
     }
 
     /// <summary>A plain HttpClient to the server, for requests where the HTTP exchange itself is under test.</summary>

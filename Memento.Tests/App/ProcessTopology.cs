@@ -56,6 +56,14 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
             _replicas[$"replica-{i}"] = started[i];
         }
 
+        // Like a readiness gate: the first MCP call on a fresh process pays for JIT and opening its index;
+        // pay it here so the scenarios measure a warm service.
+        await Task.WhenAll(_replicas.Values.Select(async replica =>
+        {
+            await using var client = await MementoMcp.ConnectAsync(replica.BaseAddress, "warm-up", ct);
+            await MementoMcp.ListPageAsync(client, 1, null, ct);
+        }));
+
         var destinations = _replicas.ToDictionary(r => r.Key, r => r.Value.BaseAddress);
         _roundRobin = await ReplicaProxy.StartAsync(destinations, Balancing.RoundRobin, ct);
         _affinity = await ReplicaProxy.StartAsync(destinations, Balancing.ClientIp, ct);

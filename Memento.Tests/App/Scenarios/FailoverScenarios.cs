@@ -76,12 +76,16 @@ public abstract class FailoverScenarios(IMementoTopology topology)
             }
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var writers = Task.WhenAll(Enumerable.Range(0, Writers).Select(Writer));
         await Task.WhenAny(enoughWritten.Task, writers).WaitAsync(TimeSpan.FromSeconds(60), ct);
         var acknowledgedBeforeKill = acknowledged.Count;
+        var killedAt = clock.Elapsed;
         await topology.KillReplicaAsync(victim, ct);
         await writers.WaitAsync(TimeSpan.FromSeconds(90), ct);
+        var writersDoneAt = clock.Elapsed;
         await topology.WaitUntilOutOfRotationAsync(victim, ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var outOfRotationAt = clock.Elapsed;
 
         // The survivor alone now answers every call, first time, through the same address.
         await using var reader = await MementoMcp.ConnectAsync(topology.ServerAddress, user, ct);
@@ -93,8 +97,9 @@ public abstract class FailoverScenarios(IMementoTopology topology)
         }
 
         var onDisk = MementoMcp.IdsOnDisk(topology.StorageRoot, user);
-        TestContext.Current.SendDiagnosticMessage(
-            $"{topology.Name}: {acknowledged.Count} writes acknowledged ({acknowledgedBeforeKill} before the kill), {retries} retried attempts.");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{topology.Name}: {acknowledged.Count} writes acknowledged ({acknowledgedBeforeKill} before the kill at {killedAt.TotalSeconds:0.0} s), " +
+            $"{retries} retried attempts; writers done at {writersDoneAt.TotalSeconds:0.0} s, {victim} out of rotation at {outOfRotationAt.TotalSeconds:0.0} s.");
 
         Assert.True(acknowledgedBeforeKill < Writers * WritesPerWriter, "The replica died only after the run; nothing was written across the kill.");
         Assert.Equal(Writers * WritesPerWriter, acknowledged.Count);

@@ -124,9 +124,13 @@ public abstract class ReplicaScenarios(IMementoTopology topology)
         using var chat = new HttpClient { BaseAddress = topology.ChatAddress, Timeout = ChatWeb.AnswerTimeout };
         var marker = "pangolin" + Guid.NewGuid().ToString("N")[..8];
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var info = await chat.GetFromJsonAsync<JsonElement>("/api/info", ct);
         var stored = await ChatWeb.SendAsync(chat, $"remember that the quarterly budget review moved to Thursday, code word {marker}", ct);
+        var storedAt = clock.Elapsed;
         var found = await ChatWeb.SendAsync(chat, $"search for {marker}", ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{topology.Name}: chat stored in {storedAt.TotalSeconds:0.0} s, answered the search after {clock.Elapsed.TotalSeconds:0.0} s: {ChatWeb.Said(found)}");
         await using var direct = await MementoMcp.ConnectAsync(topology.ServerAddress, info.GetProperty("user").GetString()!, ct);
         var hits = await MementoMcp.RetrieveAsync(direct, marker, ct);
 

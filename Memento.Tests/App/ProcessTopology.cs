@@ -23,6 +23,7 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
     private ReplicaProxy? _roundRobin;
     private ReplicaProxy? _affinity;
     private ServiceProcess? _chat;
+    private int _disposed;
 
     public string Name => $"processes ({GetType().Name})";
 
@@ -43,7 +44,20 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
 
     public async ValueTask InitializeAsync()
     {
-        var ct = TestContext.Current.CancellationToken;
+        try
+        {
+            await StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            // A half-started topology must not leave processes behind.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync(CancellationToken ct)
+    {
         var environment = new Dictionary<string, string?> { ["Memento__Storage__Root"] = _storage.Path };
         if (legacySse)
         {
@@ -129,6 +143,12 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
 
     public async ValueTask DisposeAsync()
     {
+        // Safe to call twice: a failed start disposes, and the test framework may dispose again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_chat is not null)
         {
             await _chat.DisposeAsync();

@@ -21,6 +21,9 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
     private const string ChatResource = "chat";
     private const int ExpectedReplicas = 2;
 
+    // KnownProperties.Executable.Pid in Aspire.Hosting: the process id of an executable or project instance.
+    private const string PidProperty = "executable.pid";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly DirectoryInfo _storage = Directory.CreateTempSubdirectory("memento-apphost");
@@ -92,18 +95,21 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
     /// <summary>Kills the replica's process tree outright (its pid from the resource snapshot), as a node failure would.</summary>
     public async Task KillReplicaAsync(string replica, CancellationToken cancellationToken)
     {
-        if (!App.ResourceNotifications.TryGetCurrentState(replica, out var state))
-        {
-            throw new InvalidOperationException($"No resource instance {replica}.");
-        }
-
-        var pid = state.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value;
+        // The watch replays each instance's latest snapshot first, so this returns at once for a running replica.
+        var running = await App.ResourceNotifications.WaitForResourceAsync(
+            ServerResource,
+            update => update.ResourceId == replica && update.Snapshot.Properties.Any(p => p.Name == PidProperty && p.Value is not null),
+            cancellationToken);
+        var pid = running.Snapshot.Properties.First(p => p.Name == PidProperty).Value;
         using var process = Process.GetProcessById(Convert.ToInt32(pid, CultureInfo.InvariantCulture));
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(cancellationToken);
     }
 
-    /// <summary>Aspire's proxy drops an instance once the orchestrator sees it exit.</summary>
+    /// <summary>
+    /// The closest signal Aspire exposes: the orchestrator has seen the instance exit. Its proxy's routing
+    /// table is not observable, which is why the scenario's writers retry.
+    /// </summary>
     public async Task WaitUntilOutOfRotationAsync(string replica, CancellationToken cancellationToken) =>
         await App.ResourceNotifications.WaitForResourceAsync(
             ServerResource,

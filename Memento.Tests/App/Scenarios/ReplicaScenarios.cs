@@ -100,7 +100,11 @@ public abstract class ReplicaScenarios(IMementoTopology topology)
             }
         }
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(Worker)).WaitAsync(TimeSpan.FromSeconds(90), ct);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{topology.Name}: {calls} calls from {Clients} clients in {clock.Elapsed.TotalSeconds:0.0} s ({calls / clock.Elapsed.TotalSeconds:0} calls/s); " +
+            $"served by replica: {string.Join(", ", topology.RequestsByReplica(topology.ServerAddress)?.Select(p => $"{p.Key}={p.Value}") ?? ["not observable"])}.");
         await using var reader = await MementoMcp.ConnectAsync(topology.ServerAddress, user, ct);
         var listed = await MementoMcp.ListAllAsync(reader, ct);
         var onDisk = MementoMcp.IdsOnDisk(topology.StorageRoot, user);

@@ -1,9 +1,18 @@
+using Memento.ChatClient.Terminal;
+
 namespace Memento.ChatClient;
 
 public sealed class Program
 {
-    public static async Task Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
+        DotEnvFile.LoadIfPresent();
+
+        if (args is ["chat", ..])
+        {
+            return await TerminalChat.RunAsync(args[1..]);
+        }
+
         var builder = WebApplication.CreateBuilder(args);
 
         builder.AddServiceDefaults();
@@ -15,5 +24,6 @@ public sealed class Program
         app.MapMementoChat();
 
         await app.RunAsync();
+        return 0;
     }
 }

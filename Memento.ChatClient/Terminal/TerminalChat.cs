@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Memento.ChatClient.Agent;
+using Memento.ChatClient.Mcp;
+using Memento.ChatClient.Offline;
+
+namespace Memento.ChatClient.Terminal;
+
+/// <summary>
+/// The interactive terminal client (<c>dotnet run --project Memento.ChatClient -- chat</c>): a short menu
+/// (help, who am I, stats, quit) and free text, answered by the same agent as the web page.
+/// </summary>
+public static class TerminalChat
+{
+    private const string Menu = "Menu: 1) help  2) who am I  3) stats  4) quit  — or just type a sentence.";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.AddServiceDefaults();
+        builder.AddMementoChatCore();
+
+        // The conversation owns stdout; diagnostics go to stderr and only when they matter (connection
+        // failures are already said in plain words in the conversation).
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Logging:LogLevel:Polly"] = "Error",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Error",
+            ["Logging:LogLevel:Memento.ChatClient"] = "Error",
+        });
+
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var agent = host.Services.GetRequiredService<ChatAgent>();
+            var server = host.Services.GetRequiredService<MementoServerConnection>();
+            var zone = host.Services.GetRequiredService<TimeZoneInfo>();
+            return await LoopAsync(agent, server, zone, Console.In, Console.Out);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
+    internal static async Task<int> LoopAsync(ChatAgent agent, MementoServerConnection server, TimeZoneInfo zone, TextReader input, TextWriter output)
+    {
+        var conversation = "terminal-" + Guid.NewGuid().ToString("N");
+        await output.WriteLineAsync("Memento chat");
+        await output.WriteLineAsync($"Model: {agent.Provider.Description}");
+        await output.WriteLineAsync($"Server: {agent.Server.Endpoint} · user: {agent.User}");
+        await output.WriteLineAsync(Menu);
+
+        while (true)
+        {
+            await output.WriteAsync("you> ");
+            await output.FlushAsync();
+            var line = await input.ReadLineAsync();
+            if (line is null)
+            {
+                await output.WriteLineAsync();
+                return 0;
+            }
+
+            var text = line.Trim();
+            switch (text.ToLowerInvariant())
+            {
+                case "":
+                    continue;
+                case "4" or "quit" or "exit" or "q" or "bye":
+                    await output.WriteLineAsync("Goodbye.");
+                    return 0;
+                case "1" or "help" or "?" or "menu":
+                    await output.WriteLineAsync(OfflineIntentParser.HelpText.TrimEnd());
+                    await output.WriteLineAsync(Menu);
+                    continue;
+                case "2" or "who am i" or "who am i?" or "whoami":
+                    await output.WriteLineAsync($"You are {agent.User}, on the Memento server at {agent.Server.Endpoint} (found through {agent.Server.Source}); answers come from {agent.Provider.Description}.");
+                    continue;
+                case "3" or "stats" or "statistics":
+                    var result = ToolResult.From(await server.InvokeToolAsync("get_user_stats", [], CancellationToken.None));
+                    await output.WriteLineAsync("memento> " + new ResultPhraser(zone).Phrase("get_user_stats", new Dictionary<string, object?>(), result, null));
+                    continue;
+            }
+
+            await output.WriteAsync("memento> ");
+            var atLineStart = false;
+            await foreach (var item in agent.SendAsync(conversation, text))
+            {
+                switch (item.Kind)
+                {
+                    case "text":
+                        await output.WriteAsync(item.Text);
+                        atLineStart = item.Text!.EndsWith('\n');
+                        break;
+                    case "tool-call":
+                        await output.WriteLineAsync($"{(atLineStart ? "" : "\n")}  [tool] {item.Tool}({Arguments(item.Arguments)})");
+                        atLineStart = true;
+                        break;
+                    case "tool-result":
+                        await output.WriteLineAsync($"  [{(item.IsError ? "failed" : "result")}] {item.Text}");
+                        atLineStart = true;
+                        break;
+                    case "error":
+                        await output.WriteLineAsync($"{(atLineStart ? "" : "\n")}  [error] {item.Text}");
+                        atLineStart = true;
+                        break;
+                }
+
+                await output.FlushAsync();
+            }
+
+            if (!atLineStart)
+            {
+                await output.WriteLineAsync();
+            }
+        }
+    }
+
+    private static string Arguments(IReadOnlyDictionary<string, object?>? arguments) =>
+        arguments is null ? "" : string.Join(", ", arguments.Select(p => $"{p.Key}: {JsonSerializer.Serialize(p.Value)}"));
+}

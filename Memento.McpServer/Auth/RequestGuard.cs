@@ -52,6 +52,12 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             return;
         }
 
+        if (HttpMethods.IsPost(context.Request.Method) && !await HasValidUtf8BodyAsync(context))
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body is not valid UTF-8 JSON.", -32700);
+            return;
+        }
+
         var headerUser = context.Request.Headers[UserHeader].ToString();
         if (headerUser.Length > 0)
         {
@@ -102,12 +108,32 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)));
     }
 
+    /// <summary>
+    /// JSON text must be UTF-8; the JSON reader would otherwise turn invalid bytes into U+FFFD and store
+    /// altered text without a word. The body is buffered (it is already capped) and rewound for the handler.
+    /// </summary>
+    private static async Task<bool> HasValidUtf8BodyAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        using var buffer = new MemoryStream();
+        try
+        {
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        }
+        finally
+        {
+            context.Request.Body.Position = 0;
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
     /// <summary>Writes a JSON-RPC error body (id null) so MCP clients show the reason, with the given HTTP status.</summary>
-    internal static Task RefuseAsync(HttpContext context, int status, string message)
+    internal static Task RefuseAsync(HttpContext context, int status, string message, int code = -32600)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        var body = new { jsonrpc = "2.0", id = (object?)null, error = new { code = -32600, message } };
+        var body = new { jsonrpc = "2.0", id = (object?)null, error = new { code, message } };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
     }
 }

@@ -5,7 +5,8 @@ namespace Memento.McpServer.Search;
 
 /// <summary>
 /// Turns what a person types into a safe FTS5 MATCH expression. User text is never passed as FTS syntax:
-/// it is split into words, each word is quoted and matched as a stemmed prefix, and the words are OR-ed
+/// it is split into words, each word is quoted (the porter tokenizer stems it, so "meetings" finds
+/// "meeting"), and the words are OR-ed
 /// so BM25 ranks the memories holding most of them (in any order) first.
 /// </summary>
 internal static partial class FtsQuery
@@ -42,7 +43,7 @@ internal static partial class FtsQuery
                 builder.Append(" OR ");
             }
 
-            builder.Append('"').Append(term.Replace("\"", "\"\"", StringComparison.Ordinal)).Append("\"*");
+            builder.Append('"').Append(term.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
         }
 
         return builder.ToString();

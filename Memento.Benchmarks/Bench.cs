@@ -14,7 +14,6 @@ internal static class Bench
 
     public static async Task<int> AllAsync(CancellationToken cancellationToken)
     {
-        Machine();
         await StoreAsync(2000, cancellationToken);
         await SearchAsync(10_000, 2000, cancellationToken);
         await SearchAsync(100_000, 1000, cancellationToken);
@@ -23,6 +22,7 @@ internal static class Bench
 
     public static async Task<int> StoreAsync(int count, CancellationToken cancellationToken)
     {
+        Machine();
         foreach (var flush in new[] { true, false })
         {
             var root = Path.Combine(Path.GetTempPath(), "memento-bench-" + Guid.NewGuid().ToString("N"));
@@ -37,6 +37,7 @@ internal static class Bench
 
                 var samples = new List<double>(count);
                 var flushSamples = new List<double>(count);
+                var cpu = Cpu();
                 for (var i = 0; i < count; i++)
                 {
                     var memory = ToMemory(corpus.Next());
@@ -47,7 +48,7 @@ internal static class Bench
                     flushSamples.Add((AtomicFile.TotalFlushTime - flushBefore).TotalMilliseconds);
                 }
 
-                Console.WriteLine($"store ({(flush ? "flush to disk" : "no flush"),-13}) on {FileSystem(root)}: {Stats.Describe(samples)}");
+                Console.WriteLine($"store ({(flush ? "flush to disk" : "no flush"),-13}) on {FileSystem(root)}: {Stats.Describe(samples)}; mean CPU {(Cpu() - cpu).TotalMilliseconds / count:F3} ms/store");
                 if (flush)
                 {
                     Console.WriteLine($"  of which flush to disk: {Stats.Describe(flushSamples)}");
@@ -64,6 +65,7 @@ internal static class Bench
 
     public static async Task<int> SearchAsync(int memories, int queries, CancellationToken cancellationToken)
     {
+        Machine();
         var root = Path.Combine(Path.GetTempPath(), "memento-bench-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -96,9 +98,10 @@ internal static class Bench
 
             using var store = new FileMemoryStore(new StorageOptions { Root = root }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance);
             start = Stopwatch.GetTimestamp();
+            var cpu = Cpu();
             await store.WarmUpAsync(cancellationToken);
             var build = Stats.Milliseconds(start);
-            Console.WriteLine($"index build from files ({memories:N0} memories, in-memory index): {build / 1000:F2} s");
+            Console.WriteLine($"index build from files ({memories:N0} memories, in-memory index): {build / 1000:F2} s wall, {(Cpu() - cpu).TotalSeconds:F2} s CPU");
 
             var samples = new List<double>(queries);
             var found = 0;
@@ -107,6 +110,7 @@ internal static class Bench
                 await store.SearchAsync(User, new SearchQuery(queryTexts[warm].Text), cancellationToken);
             }
 
+            cpu = Cpu();
             foreach (var (index, text) in queryTexts)
             {
                 start = Stopwatch.GetTimestamp();
@@ -118,7 +122,8 @@ internal static class Bench
                 }
             }
 
-            Console.WriteLine($"search over {memories:N0} memories (2-5 word queries, limit 10): {Stats.Describe(samples)}; known item in top 10: {100.0 * found / queries:F1}%");
+            var cpuPerQuery = (Cpu() - cpu).TotalMilliseconds / queries;
+            Console.WriteLine($"search over {memories:N0} memories (2-5 word queries, limit 10): {Stats.Describe(samples)}; mean CPU {cpuPerQuery:F3} ms/query; known item in top 10: {100.0 * found / queries:F1}%");
 
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             var process = Process.GetCurrentProcess();
@@ -134,6 +139,8 @@ internal static class Bench
         return 0;
     }
 
+    private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
     private static NewMemory ToMemory(Corpus.Document document) => new(document.Content, document.Title, document.Tags);
 
     private static void Machine()
@@ -141,6 +148,8 @@ internal static class Bench
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
+        var load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+        Console.WriteLine($"load average at start: {load}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     }
 

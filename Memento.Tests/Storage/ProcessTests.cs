@@ -19,8 +19,8 @@ public sealed partial class ProcessTests
         using var acks = new TempDirectory("memento-acks");
         Assert.Empty((await env.Store.ListAsync("alice", new ListQuery(), Ct)).Items);
 
-        await using var first = await StartWriterAsync(env.Root, "alice", 150, Path.Combine(acks.Path, "first.txt"), "first");
-        await using var second = await StartWriterAsync(env.Root, "alice", 150, Path.Combine(acks.Path, "second.txt"), "second");
+        await using var first = await StartWriterAsync(env.Root, "alice", 100, Path.Combine(acks.Path, "first.txt"), "first");
+        await using var second = await StartWriterAsync(env.Root, "alice", 100, Path.Combine(acks.Path, "second.txt"), "second");
         var local = new List<string>();
         for (var i = 0; i < 50; i++)
         {
@@ -31,12 +31,12 @@ public sealed partial class ProcessTests
         await second.WaitForOutputAsync(Done(), Timeout);
 
         var acknowledged = ReadAcks(Path.Combine(acks.Path, "first.txt")).Concat(ReadAcks(Path.Combine(acks.Path, "second.txt"))).Concat(local).ToList();
-        Assert.Equal(350, acknowledged.Count);
-        Assert.Equal(350, acknowledged.Distinct().Count());
+        Assert.Equal(250, acknowledged.Count);
+        Assert.Equal(250, acknowledged.Distinct().Count());
         Assert.Equal(acknowledged.Order(StringComparer.Ordinal), Directory.GetFiles(env.UserDirectory("alice"), "*.md").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal));
 
         // The replica in this process sees the other processes' writes at its next request.
-        Assert.Equal(350, (await env.Store.GetStatsAsync("alice", Ct)).MemoryCount);
+        Assert.Equal(250, (await env.Store.GetStatsAsync("alice", Ct)).MemoryCount);
         var firstTagged = await env.Store.SearchAsync("alice", new SearchQuery("first process memory", Tags: ["first"], Limit: 100), Ct);
         Assert.Equal(100, firstTagged.Items.Count);
         Assert.All(firstTagged.Items, h => Assert.Contains("first", h.Memory.Tags));

@@ -83,7 +83,7 @@ internal static class Bench
                 var at = created.AddMinutes(i);
                 ids[i] = MemoryIds.New(at);
                 var memory = new Memory(ids[i], document.Title, document.Tags, at, at, document.Content, null, new Dictionary<string, string>());
-                await File.WriteAllTextAsync(Path.Combine(directory, ids[i] + ".md"), MemoryDocument.Serialize(memory), cancellationToken);
+                File.WriteAllText(Path.Combine(directory, ids[i] + ".md"), MemoryDocument.Serialize(memory));
             }
 
             Console.WriteLine($"corpus: {memories:N0} memory files written in {Stats.Milliseconds(start) / 1000:F1} s ({DirectorySize(directory) / 1024.0 / 1024.0:F0} MiB)");

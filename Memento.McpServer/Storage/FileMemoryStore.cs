@@ -228,8 +228,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
-        var match = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
-        var offset = PageCursor.ParseSearch(query.Cursor, query.Text);
+        var anyWord = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
+        var everyWord = FtsQuery.Build(query.Text, everyWord: true)!;
+        var (offset, cursorMode) = PageCursor.ParseSearch(query.Cursor, query.Text);
         var started = Stopwatch.GetTimestamp();
         using var activity = StorageTelemetry.Source.StartActivity("memento.search");
         activity?.SetTag("memento.user", user);
@@ -246,18 +247,27 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             await RefreshAsync(shard, cancellationToken);
             List<SearchHit> hits;
+            bool allWords;
             if (queryVector is null)
             {
-                hits = shard.Index.Search(match, query, offset, query.Limit + 1);
+                // Memories holding every word are what a person means; any word is the fallback when none does.
+                allWords = cursorMode ?? true;
+                hits = shard.Index.Search(allWords ? everyWord : anyWord, query, offset, query.Limit + 1);
+                if (cursorMode is null && hits.Count == 0)
+                {
+                    allWords = false;
+                    hits = shard.Index.Search(anyWord, query, offset, query.Limit + 1);
+                }
             }
             else
             {
+                allWords = false;
                 var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
-                hits = HybridRanking.Fuse(shard.Index.Search(match, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
+                hits = HybridRanking.Fuse(shard.Index.Search(anyWord, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
                     .Skip(offset).Take(query.Limit + 1).ToList();
             }
 
-            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text) : null;
+            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text, allWords) : null;
             if (next is not null)
             {
                 hits.RemoveAt(hits.Count - 1);

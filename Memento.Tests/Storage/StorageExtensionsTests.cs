@@ -46,7 +46,7 @@ public sealed class StorageExtensionsTests
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
-        Assert.Contains("MaxTags", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Memento:Storage:MaxTags", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

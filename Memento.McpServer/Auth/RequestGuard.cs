@@ -52,9 +52,9 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             return;
         }
 
-        if (HttpMethods.IsPost(context.Request.Method) && !await HasValidUtf8BodyAsync(context))
+        if (HttpMethods.IsPost(context.Request.Method) && await FindInvalidTextAsync(context) is { } problem)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "The request body is not valid UTF-8 JSON.", -32700);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem, -32700);
             return;
         }
 
@@ -109,10 +109,12 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
     }
 
     /// <summary>
-    /// JSON text must be UTF-8; the JSON reader would otherwise turn invalid bytes into U+FFFD and store
-    /// altered text without a word. The body is buffered (it is already capped) and rewound for the handler.
+    /// JSON text must be valid Unicode: the JSON reader would otherwise turn invalid UTF-8 into U+FFFD and
+    /// store altered text without a word, and an escaped unpaired surrogate fails deep in the SDK with a
+    /// generic error. The body is buffered (it is already capped), checked, and rewound for the handler.
+    /// Malformed JSON is left to the MCP handler, which answers with a JSON-RPC parse error.
     /// </summary>
-    private static async Task<bool> HasValidUtf8BodyAsync(HttpContext context)
+    private static async Task<string?> FindInvalidTextAsync(HttpContext context)
     {
         context.Request.EnableBuffering();
         using var buffer = new MemoryStream();
@@ -125,7 +127,32 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             context.Request.Body.Position = 0;
         }
 
-        return System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return "The request body is not valid UTF-8 JSON.";
+        }
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return "The request holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800).";
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
     }
 
     /// <summary>Writes a JSON-RPC error body (id null) so MCP clients show the reason, with the given HTTP status.</summary>

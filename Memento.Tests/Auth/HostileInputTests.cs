@@ -32,9 +32,8 @@ public sealed class HostileInputTests
             [.. Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"bad ")), 0xFF, 0xFE, 0xC3, .. "\"}}}"u8.ToArray()],
             HttpStatusCode.BadRequest, "not valid UTF-8"),
         ["content with NUL bytes"] = c => c.ToolErrorAsync("store_memory", new { content = "before\0after" }, "NUL"),
-        // The SDK rejects the escaped lone surrogate while reading the request, with a generic JSON-RPC error.
         ["content with an unpaired surrogate"] = c => c.RawAsync(
-            Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"x\\ud800y\"}")), HttpStatusCode.OK, "\"error\""),
+            Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"x\\ud800y\"}")), HttpStatusCode.BadRequest, "not valid Unicode"),
         ["10,000 tags"] = c => c.ToolErrorAsync("store_memory", new { content = "x", tags = Enumerable.Range(0, 10_000).Select(i => $"t{i}").ToArray() }, "tags"),
         ["10,000 filter tags"] = c => c.ToolErrorAsync("list_memories", new { tags = Enumerable.Range(0, 10_000).Select(i => $"t{i}").ToArray() }, "tags"),
         ["nested metadata"] = c => c.ToolErrorAsync("store_memory", new { content = "x", metadata = new { a = new { b = new { c = new { d = 1 } } } } }, "metadata"),

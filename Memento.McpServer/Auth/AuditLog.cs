@@ -8,8 +8,11 @@ namespace Memento.McpServer.Auth;
 /// </summary>
 public sealed partial class AuditLog(ILoggerFactory loggerFactory)
 {
+    /// <summary>The name of the activity source of the server's own spans.</summary>
+    public const string SourceName = "Memento.Server";
+
     /// <summary>The activity source of the server's own spans.</summary>
-    public static readonly ActivitySource Source = new("Memento.Server");
+    public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>The name of the activity event an audit record adds.</summary>
     public const string EventName = "memento.audit";

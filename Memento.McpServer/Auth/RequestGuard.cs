@@ -52,6 +52,12 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             return;
         }
 
+        if (HttpMethods.IsPost(context.Request.Method) && await FindInvalidTextAsync(context) is { } problem)
+        {
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem, -32700);
+            return;
+        }
+
         var headerUser = context.Request.Headers[UserHeader].ToString();
         if (headerUser.Length > 0)
         {
@@ -102,12 +108,59 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             && (uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip)));
     }
 
+    /// <summary>
+    /// JSON text must be valid Unicode: the JSON reader would otherwise turn invalid UTF-8 into U+FFFD and
+    /// store altered text without a word, and an escaped unpaired surrogate fails deep in the SDK with a
+    /// generic error. The body is buffered (it is already capped), checked, and rewound for the handler.
+    /// Malformed JSON is left to the MCP handler, which answers with a JSON-RPC parse error.
+    /// </summary>
+    private static async Task<string?> FindInvalidTextAsync(HttpContext context)
+    {
+        context.Request.EnableBuffering();
+        using var buffer = new MemoryStream();
+        try
+        {
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        }
+        finally
+        {
+            context.Request.Body.Position = 0;
+        }
+
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            return "The request body is not valid UTF-8 JSON.";
+        }
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                {
+                    reader.GetString();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return "The request holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800).";
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
     /// <summary>Writes a JSON-RPC error body (id null) so MCP clients show the reason, with the given HTTP status.</summary>
-    internal static Task RefuseAsync(HttpContext context, int status, string message)
+    internal static Task RefuseAsync(HttpContext context, int status, string message, int code = -32600)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        var body = new { jsonrpc = "2.0", id = (object?)null, error = new { code = -32600, message } };
+        var body = new { jsonrpc = "2.0", id = (object?)null, error = new { code, message } };
         return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Memento.McpServer.Auth;
 using Memento.McpServer.Tools;
 using Microsoft.Extensions.Options;
@@ -98,11 +99,12 @@ public static class MementoServerExtensions
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
-                        return new CallToolResult
-                        {
-                            IsError = true,
-                            Content = [new TextContentBlock { Text = $"The call took longer than {timeout.TotalSeconds:0} seconds and was stopped; try a narrower request." }],
-                        };
+                        return ToolError($"The call took longer than {timeout.TotalSeconds:0} seconds and was stopped; try a narrower request.");
+                    }
+                    catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
+                    {
+                        // Arguments that cannot be bound (wrong JSON types, invalid UTF-16) fail before the tool runs.
+                        return ToolError($"The arguments for '{context.Params?.Name}' could not be read: check each value's type against the tool's input schema, and send text as valid Unicode.");
                     }
                 });
                 filters.AddReadResourceFilter(next => (context, cancellationToken) =>
@@ -117,6 +119,12 @@ public static class MementoServerExtensions
                 });
             });
     }
+
+    private static CallToolResult ToolError(string message) => new()
+    {
+        IsError = true,
+        Content = [new TextContentBlock { Text = message }],
+    };
 
     private static void AttachCaller<TParams>(RequestContext<TParams> context) =>
         context.Services!.GetRequiredService<Caller>().Principal = context.User;

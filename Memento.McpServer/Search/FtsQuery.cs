@@ -5,8 +5,9 @@ namespace Memento.McpServer.Search;
 
 /// <summary>
 /// Turns what a person types into a safe FTS5 MATCH expression. User text is never passed as FTS syntax:
-/// it is split into words, each word is quoted and matched as a stemmed prefix, and the words are OR-ed
-/// so BM25 ranks the memories holding most of them (in any order) first.
+/// it is split into words, each word is quoted (the porter tokenizer stems it, so "meetings" finds
+/// "meeting"). The store asks first for memories holding every word, in any order, and only when none
+/// does for memories holding any of them, ranked by BM25 so those with most of the words come first.
 /// </summary>
 internal static partial class FtsQuery
 {
@@ -25,8 +26,8 @@ internal static partial class FtsQuery
         return meaningful.Count > 0 ? meaningful : words;
     }
 
-    /// <summary>The MATCH expression, or null when the text holds no word at all.</summary>
-    public static string? Build(string text)
+    /// <summary>The MATCH expression (every word, or any word), or null when the text holds no word at all.</summary>
+    public static string? Build(string text, bool everyWord = false)
     {
         var terms = Terms(text);
         if (terms.Count == 0)
@@ -39,10 +40,10 @@ internal static partial class FtsQuery
         {
             if (builder.Length > 0)
             {
-                builder.Append(" OR ");
+                builder.Append(everyWord ? " AND " : " OR ");
             }
 
-            builder.Append('"').Append(term.Replace("\"", "\"\"", StringComparison.Ordinal)).Append("\"*");
+            builder.Append('"').Append(term.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
         }
 
         return builder.ToString();

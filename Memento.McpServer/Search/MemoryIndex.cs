@@ -241,27 +241,59 @@ internal sealed class MemoryIndex : IDisposable
     /// <summary>BM25 hits (best first) for a MATCH expression, skipping <paramref name="offset"/> and taking <paramref name="take"/>.</summary>
     public List<SearchHit> Search(string match, SearchQuery query, int offset, int take)
     {
-        using var command = _connection.CreateCommand();
-        var sql = new StringBuilder($"""
-            SELECT {SummaryColumns}, bm25(fts, 8.0, 4.0, 1.0) AS rank, snippet(fts, -1, '**', '**', '…', 16)
-            FROM fts JOIN memories m ON m.rowid = fts.rowid
-            WHERE fts MATCH $match
-            """);
-        command.Parameters.AddWithValue("$match", match);
-        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
-        sql.Append(" ORDER BY rank, m.id DESC LIMIT $take OFFSET $offset");
-        command.Parameters.AddWithValue("$take", take);
-        command.Parameters.AddWithValue("$offset", offset);
-        command.CommandText = sql.ToString();
-        var hits = new List<SearchHit>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        // Rank first, then build snippets for the page only: SQLite would otherwise compute a snippet
+        // for every matching row before sorting, which dominates the cost of common words.
+        var ranked = new List<(long RowId, double Rank)>(take);
+        using (var command = _connection.CreateCommand())
         {
-            var summary = ReadSummary(reader);
-            hits.Add(new SearchHit(summary, -reader.GetDouble(7), reader.IsDBNull(8) ? summary.Preview : reader.GetString(8)));
+            var sql = new StringBuilder("""
+                SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score
+                FROM fts JOIN memories m ON m.rowid = fts.rowid
+                WHERE fts MATCH $match
+                """);
+            command.Parameters.AddWithValue("$match", match);
+            AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+            sql.Append(" ORDER BY score, m.id DESC LIMIT $take OFFSET $offset");
+            command.Parameters.AddWithValue("$take", take);
+            command.Parameters.AddWithValue("$offset", offset);
+            command.CommandText = sql.ToString();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                ranked.Add((reader.GetInt64(0), reader.GetDouble(1)));
+            }
         }
 
-        return hits;
+        if (ranked.Count == 0)
+        {
+            return [];
+        }
+
+        var details = new Dictionary<long, (MemorySummary Summary, string Snippet)>(ranked.Count);
+        using (var command = _connection.CreateCommand())
+        {
+            var ids = new StringBuilder();
+            for (var i = 0; i < ranked.Count; i++)
+            {
+                ids.Append(i == 0 ? "" : ",").Append("$r").Append(i.ToString(CultureInfo.InvariantCulture));
+                command.Parameters.AddWithValue("$r" + i.ToString(CultureInfo.InvariantCulture), ranked[i].RowId);
+            }
+
+            command.CommandText = $"""
+                SELECT {SummaryColumns}, snippet(fts, -1, '**', '**', '…', 16), fts.rowid
+                FROM fts JOIN memories m ON m.rowid = fts.rowid
+                WHERE fts MATCH $match AND fts.rowid IN ({ids})
+                """;
+            command.Parameters.AddWithValue("$match", match);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var summary = ReadSummary(reader);
+                details[reader.GetInt64(8)] = (summary, reader.IsDBNull(7) ? summary.Preview : reader.GetString(7));
+            }
+        }
+
+        return [.. ranked.Where(r => details.ContainsKey(r.RowId)).Select(r => new SearchHit(details[r.RowId].Summary, -r.Rank, details[r.RowId].Snippet))];
     }
 
     /// <summary>The memories closest to <paramref name="vector"/> by cosine similarity, with the same filters.</summary>

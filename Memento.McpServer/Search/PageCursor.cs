@@ -9,7 +9,8 @@ internal static class PageCursor
 {
     public static string ForList(long createdMs, string id) => Encode($"l|{createdMs.ToString(CultureInfo.InvariantCulture)}|{id}");
 
-    public static string ForSearch(int offset, string text) => Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}");
+    public static string ForSearch(int offset, string text, bool everyWord) =>
+        Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}|{(everyWord ? "all" : "any")}");
 
     public static (long CreatedMs, string Id)? ParseList(string? cursor)
     {
@@ -27,15 +28,16 @@ internal static class PageCursor
         return (created, parts[2]);
     }
 
-    public static int ParseSearch(string? cursor, string text)
+    /// <summary>The offset and the word mode of a search cursor; (0, null) without a cursor.</summary>
+    public static (int Offset, bool? EveryWord) ParseSearch(string? cursor, string text)
     {
         if (cursor is null)
         {
-            return 0;
+            return (0, null);
         }
 
-        var parts = Decode(cursor).Split('|', 3);
-        if (parts.Length != 3 || parts[0] != "s" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) || offset > 100_000)
+        var parts = Decode(cursor).Split('|', 4);
+        if (parts.Length != 4 || parts[0] != "s" || parts[3] is not ("all" or "any") || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) || offset > 100_000)
         {
             throw Bad();
         }
@@ -45,7 +47,7 @@ internal static class PageCursor
             throw new MemoryValidationException("The cursor belongs to a different query; repeat the same query with it, or drop the cursor to start again.");
         }
 
-        return offset;
+        return (offset, parts[3] == "all");
     }
 
     private static string Fingerprint(string text) =>

@@ -22,10 +22,10 @@ public sealed record SearchOptions
     public bool Embeddings { get; init; }
 
     /// <summary>How many candidates each ranking contributes to the fusion (default 50).</summary>
-    [Range(1, 1000)]
+    [Range(1, 1000, ErrorMessage = "Memento:Search:HybridCandidates must be between {1} and {2}.")]
     public int HybridCandidates { get; init; } = 50;
 
     /// <summary>The constant k of reciprocal rank fusion, 1/(k + rank) (default 60).</summary>
-    [Range(1, 1000)]
+    [Range(1, 1000, ErrorMessage = "Memento:Search:FusionK must be between {1} and {2}.")]
     public int FusionK { get; init; } = 60;
 }

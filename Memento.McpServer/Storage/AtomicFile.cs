@@ -16,13 +16,10 @@ internal static class AtomicFile
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
-    /// <summary>Time spent in the flush to disk by writes on this thread, for the benchmark.</summary>
-    [ThreadStatic]
-    private static long t_flushTicks;
+    private static long s_flushTicks;
 
-    public static TimeSpan FlushTimeOnThisThread => Stopwatch.GetElapsedTime(0, t_flushTicks);
-
-    public static void ResetFlushTime() => t_flushTicks = 0;
+    /// <summary>Total time this process has spent flushing writes to the disk (the benchmark reports it separately).</summary>
+    public static TimeSpan TotalFlushTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_flushTicks));
 
     public static void WriteAllText(string path, string text, bool flushToDisk, string? tempTag = null)
     {
@@ -44,7 +41,7 @@ internal static class AtomicFile
                 {
                     var start = Stopwatch.GetTimestamp();
                     stream.Flush(flushToDisk: true);
-                    t_flushTicks += Stopwatch.GetTimestamp() - start;
+                    Interlocked.Add(ref s_flushTicks, Stopwatch.GetTimestamp() - start);
                 }
             }
 

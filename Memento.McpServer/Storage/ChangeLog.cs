@@ -13,7 +13,7 @@ namespace Memento.McpServer.Storage;
 internal static class ChangeLog
 {
     public const string FolderName = ".changes";
-    public const int Capacity = 1024;
+    public const int Capacity = 256;
     private const string Header = "memento-changes 1";
 
     public static string Folder(string userDirectory) => Path.Combine(userDirectory, FolderName);

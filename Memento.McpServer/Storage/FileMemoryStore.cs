@@ -61,7 +61,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     /// <summary>Whether searches fuse BM25 with embeddings.</summary>
     public bool HybridSearch => _embeddings is not null;
 
-    public async Task<StoreResult> StoreAsync(string user, NewMemory memory, CancellationToken cancellationToken = default)
+    public Task<StoreResult> StoreAsync(string user, NewMemory memory, CancellationToken cancellationToken = default) =>
+        StoreAsync(user, memory, created: null, cancellationToken);
+
+    /// <summary>Stores a memory with a given creation instant (imports); <paramref name="created"/> null means now.</summary>
+    internal async Task<StoreResult> StoreAsync(string user, NewMemory memory, DateTimeOffset? created, CancellationToken cancellationToken)
     {
         MemoryRules.ValidateUser(user);
         var normalized = MemoryRules.Normalize(memory, _options);
@@ -80,7 +84,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 return new StoreResult(existing, Created: false);
             }
 
-            var now = Now();
+            var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
             var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
             await WriteAsync(shard, stored, hash, cancellationToken);
 
@@ -224,8 +228,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
-        var match = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
-        var offset = PageCursor.ParseSearch(query.Cursor, query.Text);
+        var anyWord = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
+        var everyWord = FtsQuery.Build(query.Text, everyWord: true)!;
+        var (offset, cursorMode) = PageCursor.ParseSearch(query.Cursor, query.Text);
         var started = Stopwatch.GetTimestamp();
         using var activity = StorageTelemetry.Source.StartActivity("memento.search");
         activity?.SetTag("memento.user", user);
@@ -242,18 +247,27 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             await RefreshAsync(shard, cancellationToken);
             List<SearchHit> hits;
+            bool allWords;
             if (queryVector is null)
             {
-                hits = shard.Index.Search(match, query, offset, query.Limit + 1);
+                // Memories holding every word are what a person means; any word is the fallback when none does.
+                allWords = cursorMode ?? true;
+                hits = shard.Index.Search(allWords ? everyWord : anyWord, query, offset, query.Limit + 1);
+                if (cursorMode is null && hits.Count == 0)
+                {
+                    allWords = false;
+                    hits = shard.Index.Search(anyWord, query, offset, query.Limit + 1);
+                }
             }
             else
             {
+                allWords = false;
                 var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
-                hits = HybridRanking.Fuse(shard.Index.Search(match, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
+                hits = HybridRanking.Fuse(shard.Index.Search(anyWord, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
                     .Skip(offset).Take(query.Limit + 1).ToList();
             }
 
-            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text) : null;
+            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text, allWords) : null;
             if (next is not null)
             {
                 hits.RemoveAt(hits.Count - 1);
@@ -330,6 +344,47 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             shard.Gate.Release();
         }
+    }
+
+    /// <summary>Writes every memory file of the user, verbatim, into a zip archive (<c>&lt;id&gt;.md</c> entries); returns how many.</summary>
+    public async Task<int> ExportAsync(string user, Stream destination, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        ArgumentNullException.ThrowIfNull(destination);
+        var directory = Path.Combine(Root, user);
+        var count = 0;
+        using var zip = new System.IO.Compression.ZipArchive(destination, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true);
+        if (!Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(directory, "*" + MemoryDocument.Extension).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith('.') || !MemoryRules.IsValidId(name[..^MemoryDocument.Extension.Length]))
+            {
+                continue;
+            }
+
+            byte[] bytes;
+            try
+            {
+                bytes = await File.ReadAllBytesAsync(file, cancellationToken);
+            }
+            catch (FileNotFoundException)
+            {
+                continue;
+            }
+
+            var entry = zip.CreateEntry(name, System.IO.Compression.CompressionLevel.Optimal);
+            entry.LastWriteTime = File.GetLastWriteTimeUtc(file);
+            await using var stream = await entry.OpenAsync(cancellationToken);
+            await stream.WriteAsync(bytes, cancellationToken);
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>Deletes trashed memories older than the retention period; returns how many.</summary>
@@ -650,7 +705,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         Memory memory;
         try
         {
-            var text = await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken);
+            // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
+            var text = File.ReadAllText(path, Encoding.UTF8);
             memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

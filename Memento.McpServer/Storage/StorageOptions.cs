@@ -15,31 +15,31 @@ public sealed record StorageOptions
     public string? Root { get; init; }
 
     /// <summary>Largest content in UTF-8 bytes (default 1 MiB).</summary>
-    [Range(1, 64 * 1024 * 1024)]
+    [Range(1, 64 * 1024 * 1024, ErrorMessage = "Memento:Storage:MaxContentBytes must be between {1} and {2}.")]
     public int MaxContentBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Longest title in characters (default 200).</summary>
-    [Range(1, 10_000)]
+    [Range(1, 10_000, ErrorMessage = "Memento:Storage:MaxTitleLength must be between {1} and {2}.")]
     public int MaxTitleLength { get; init; } = 200;
 
     /// <summary>Most tags on one memory (default 20).</summary>
-    [Range(0, 1_000)]
+    [Range(0, 1_000, ErrorMessage = "Memento:Storage:MaxTags must be between {1} and {2}.")]
     public int MaxTags { get; init; } = 20;
 
     /// <summary>Longest tag in characters (default 50).</summary>
-    [Range(1, 1_000)]
+    [Range(1, 1_000, ErrorMessage = "Memento:Storage:MaxTagLength must be between {1} and {2}.")]
     public int MaxTagLength { get; init; } = 50;
 
     /// <summary>Most metadata entries on one memory (default 20).</summary>
-    [Range(0, 1_000)]
+    [Range(0, 1_000, ErrorMessage = "Memento:Storage:MaxMetadataEntries must be between {1} and {2}.")]
     public int MaxMetadataEntries { get; init; } = 20;
 
     /// <summary>Largest metadata map in UTF-8 bytes, keys and values together (default 4096).</summary>
-    [Range(1, 1024 * 1024)]
+    [Range(1, 1024 * 1024, ErrorMessage = "Memento:Storage:MaxMetadataBytes must be between {1} and {2}.")]
     public int MaxMetadataBytes { get; init; } = 4096;
 
     /// <summary>How long a deleted memory stays in the user's trash before it is purged (default 30 days).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00", ErrorMessage = "Memento:Storage:TrashRetention must be between {1} and {2}.")]
     public TimeSpan TrashRetention { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>
@@ -47,19 +47,19 @@ public sealed record StorageOptions
     /// up files edited by hand (default 1 minute; zero means on every request). Writes through any replica
     /// are seen at once regardless.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Memento:Storage:RescanInterval must be between {1} and {2}.")]
     public TimeSpan RescanInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>A replica's change log untouched this long is removed (default 1 day); replicas that missed it rescan.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00", ErrorMessage = "Memento:Storage:ChangeLogRetention must be between {1} and {2}.")]
     public TimeSpan ChangeLogRetention { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>Temporary files older than this are leftovers of a crash and are deleted (default 1 hour).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Memento:Storage:TempFileMaxAge must be between {1} and {2}.")]
     public TimeSpan TempFileMaxAge { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How often trash purge and temp-file cleanup run (default 1 hour).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Memento:Storage:MaintenanceInterval must be between {1} and {2}.")]
     public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Memento.Tests.Tools;
+using ModelContextProtocol.Client;
+
+namespace Memento.Tests.Auth;
+
+/// <summary>
+/// Each hostile input gets a clear refusal; afterwards every memory stored before it is still intact and
+/// the server still answers.
+/// </summary>
+public sealed class HostileInputTests
+{
+    private static readonly Dictionary<string, Func<Context, Task>> Cases = new()
+    {
+        ["user argument ../x"] = c => c.ToolErrorAsync("store_memory", new { content = "x", user = "../x" }, "not a valid user id"),
+        ["user argument a/b"] = c => c.ToolErrorAsync("list_memories", new { user = "a/b" }, "not a valid user id"),
+        ["user argument CON"] = c => c.ToolErrorAsync("store_memory", new { content = "x", user = "CON" }, "not a valid user id"),
+        ["user argument unicode look-alike"] = c => c.ToolErrorAsync("list_memories", new { user = "\u0430lice" }, "not a valid user id"),
+        ["user argument of 1,000 characters"] = c => c.ToolErrorAsync("store_memory", new { content = "x", user = new string('a', 1000) }, "not a valid user id"),
+        ["user header ../x"] = c => c.HeaderUserAsync("../x"),
+        ["user header a/b"] = c => c.HeaderUserAsync("a/b"),
+        ["user header CON"] = c => c.HeaderUserAsync("CON"),
+        ["user header of 1,000 characters"] = c => c.HeaderUserAsync(new string('b', 1000)),
+        ["content of 0 bytes"] = c => c.ToolErrorAsync("store_memory", new { content = "" }, "'content' must not be empty"),
+        ["content of 2 MB (over the store's limit)"] = c => c.ToolErrorAsync("store_memory", new { content = new string('y', 2 * 1024 * 1024) }, "content"),
+        ["content of 10 MB (over the request limit)"] = c => c.RawAsync(
+            Encoding.UTF8.GetBytes(ToolCall("store_memory", $"{{\"content\":\"{new string('z', 10 * 1024 * 1024)}\"}}")),
+            HttpStatusCode.RequestEntityTooLarge),
+        ["content with invalid UTF-8"] = c => c.RawAsync(
+            [.. Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"bad ")), 0xFF, 0xFE, 0xC3, .. "\"}}}"u8.ToArray()],
+            HttpStatusCode.BadRequest, "not valid UTF-8"),
+        ["content with NUL bytes"] = c => c.ToolErrorAsync("store_memory", new { content = "before\0after" }, "NUL"),
+        ["content with an unpaired surrogate"] = c => c.RawAsync(
+            Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"x\\ud800y\"}")), HttpStatusCode.BadRequest, "not valid Unicode"),
+        ["10,000 tags"] = c => c.ToolErrorAsync("store_memory", new { content = "x", tags = Enumerable.Range(0, 10_000).Select(i => $"t{i}").ToArray() }, "tags"),
+        ["10,000 filter tags"] = c => c.ToolErrorAsync("list_memories", new { tags = Enumerable.Range(0, 10_000).Select(i => $"t{i}").ToArray() }, "tags"),
+        ["nested metadata"] = c => c.ToolErrorAsync("store_memory", new { content = "x", metadata = new { a = new { b = new { c = new { d = 1 } } } } }, "metadata"),
+        ["metadata nested 5,000 levels deep"] = c => c.RawAsync(
+            Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"x\",\"metadata\":" + string.Concat(Enumerable.Repeat("{\"a\":", 5000)) + "1" + new string('}', 5000) + "}")),
+            null),
+        ["date before 1900"] = c => c.ToolErrorAsync("list_memories", new { since = "0001-01-01" }, "between 1900-01-01"),
+        ["date after 2999"] = c => c.ToolErrorAsync("retrieve_memories", new { query = "x", until = "9999-12-31T23:59:59Z" }, "between 1900-01-01"),
+        ["date with five-digit year"] = c => c.ToolErrorAsync("list_memories", new { since = "99999-01-01" }, "ISO 8601"),
+        ["id of another user's memory"] = c => c.ToolErrorAsync("get_memory_content", new { memory_id = c.BobId }, "No memory"),
+        ["update of another user's memory"] = c => c.ToolErrorAsync("update_memory", new { memory_id = c.BobId, content = "hijacked" }, "No memory"),
+        ["delete of another user's memory"] = c => c.ToolErrorAsync("delete_memory", new { memory_id = c.BobId }, "No memory"),
+        ["path traversal in an id"] = c => c.ToolErrorAsync("get_memory_content", new { memory_id = $"../bob/{c.BobId}" }, "No memory"),
+        ["path traversal in a resource uri"] = c => c.ResourceErrorAsync($"memento://memories/..%2Fbob%2F{c.BobId}"),
+        ["malformed JSON-RPC"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":}"u8.ToArray(), null),
+        ["JSON-RPC without a method"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1}"u8.ToArray(), null),
+        ["truncated body"] = c => c.RawAsync(Encoding.UTF8.GetBytes(ToolCall("store_memory", "{\"content\":\"half")[..40]), null),
+        ["huge headers"] = c => c.HugeHeaderAsync(),
+        ["wrong argument type"] = c => c.ToolErrorAsync("list_memories", new { limit = "lots" }, ""),
+        ["Markdown file on disk with broken front matter"] = c => c.BrokenFileAsync(),
+    };
+
+    public static TheoryData<string> Names => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public async Task Hostile_input_is_refused_and_leaves_stored_memories_intact(string name)
+    {
+        await using var server = McpServerHost.Start();
+        await using var alice = await server.ConnectAsync(user: "alice");
+        await using var bob = await server.ConnectAsync(user: "bob");
+        var seeded = new List<(McpClient Client, string Id, string Content)>();
+        foreach (var (client, content) in new[] { (alice, "Alice's first memory"), (alice, "Alice's second memory"), (bob, "Bob's only memory") })
+        {
+            seeded.Add((client, (await client.CallOkAsync("store_memory", new { content, tags = new[] { "seed" } })).Id(), content));
+        }
+
+        using var http = server.CreateHttpClient();
+        await Cases[name](new Context(server, alice, http, seeded[2].Id));
+
+        foreach (var (client, id, content) in seeded)
+        {
+            var read = await client.CallOkAsync("get_memory_content", new { memory_id = id });
+            Assert.Equal(content, read.GetProperty("content").GetString());
+            Assert.Equal(["seed"], read.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        }
+
+        Assert.Equal(2, MemoryToolsTests.Ids(await alice.CallOkAsync("list_memories", new { tags = new[] { "seed" } }), "memories").Count);
+        Assert.Single(MemoryToolsTests.Ids(await bob.CallOkAsync("list_memories"), "memories"));
+        await using var fresh = await server.ConnectAsync(user: "carol");
+        Assert.Equal(8, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
+    }
+
+    private static string ToolCall(string tool, string arguments) =>
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":" + arguments + "}}";
+
+    private sealed record Context(McpServerHost Server, McpClient Alice, HttpClient Http, string BobId)
+    {
+        public async Task ToolErrorAsync(string tool, object arguments, string expected)
+        {
+            var args = JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(arguments));
+            var error = await Alice.CallErrorAsync(tool, args);
+            Assert.Contains(expected, error, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(Server.StorageRoot, error);
+        }
+
+        public async Task HeaderUserAsync(string user)
+        {
+            using var request = RawRequests.Post(ToolCall("list_memories", "{}"));
+            request.Headers.Add("X-Memento-User", user);
+            using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("not a valid user id", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+
+        /// <summary>Sends raw bytes; expects the given status (or any 4xx when null) and a JSON-RPC error, never a 500 page.</summary>
+        public async Task RawAsync(byte[] body, HttpStatusCode? expected, string? expectedText = null)
+        {
+            using var request = RawRequests.Post(body);
+            HttpResponseMessage response;
+            try
+            {
+                response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+            }
+            catch (HttpRequestException) when (expected == HttpStatusCode.RequestEntityTooLarge)
+            {
+                // Kestrel may close the connection while a too-large body is still being sent.
+                return;
+            }
+
+            using (response)
+            {
+                var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                if (expected is { } status)
+                {
+                    Assert.Equal(status, response.StatusCode);
+                }
+                else
+                {
+                    Assert.True((int)response.StatusCode is >= 200 and < 500, $"{(int)response.StatusCode}: {text}");
+                }
+
+                Assert.Contains("error", text, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain("   at ", text);
+                if (expectedText is not null)
+                {
+                    Assert.True(text.Contains(expectedText, StringComparison.Ordinal), text);
+                }
+            }
+        }
+
+        public async Task ResourceErrorAsync(string uri)
+        {
+            await Assert.ThrowsAnyAsync<Exception>(async () =>
+                await Alice.ReadResourceAsync(uri, cancellationToken: TestContext.Current.CancellationToken));
+        }
+
+        public async Task HugeHeaderAsync()
+        {
+            using var request = RawRequests.Post(ToolCall("list_memories", "{}"));
+            request.Headers.Add("X-Junk", new string('j', 100_000));
+            using var response = await Http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        }
+
+        public async Task BrokenFileAsync()
+        {
+            var folder = Path.Combine(Server.StorageRoot, "alice");
+            const string BrokenId = "20250101T000000000Z-brokenfile";
+            await File.WriteAllTextAsync(Path.Combine(folder, BrokenId + ".md"),
+                "---\ntitle: [unclosed\ntags: {{{\n---\nbody", TestContext.Current.CancellationToken);
+
+            var listed = await Alice.CallOkAsync("list_memories", new { limit = 100 });
+            var read = await Alice.CallAsync("get_memory_content", new { memory_id = BrokenId });
+
+            Assert.DoesNotContain(BrokenId, MemoryToolsTests.Ids(listed, "memories"));
+            Assert.True(read.IsError);
+            Assert.DoesNotContain("   at ", McpCalls.Text(read));
+        }
+    }
+}

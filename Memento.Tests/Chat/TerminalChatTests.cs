@@ -58,6 +58,24 @@ public sealed partial class TerminalChatTests
         Assert.Equal(0, await terminal.WaitForExitAsync(Wait));
     }
 
+    [Fact]
+    public async Task A_dot_env_file_is_read_and_real_environment_variables_win()
+    {
+        using var folder = new TempDirectory("memento-dotenv");
+        var envFile = Path.Combine(folder.Path, ".env");
+        await File.WriteAllTextAsync(envFile, "MCP_SERVER_HOSTNAME=10.20.30.40\nMCP_SERVER_PORT=7000\nMemento__Chat__User=from-dotenv\n", TestContext.Current.CancellationToken);
+        var environment = ChatStack.CleanModelEnvironment();
+        environment["MEMENTO_ENV_FILE"] = envFile;
+        environment["MCP_SERVER_PORT"] = "7100";
+        await using var terminal = await ServiceProcess.StartAsync("Memento.ChatClient", environment, ["chat"], waitForListening: false);
+
+        await terminal.WaitForOutputAsync(MenuLine(), Wait);
+        await terminal.WriteLineAsync("quit");
+
+        Assert.Equal(0, await terminal.WaitForExitAsync(Wait));
+        Assert.Contains("Server: http://10.20.30.40:7100/mcp · user: from-dotenv", terminal.Output);
+    }
+
     [GeneratedRegex(@"^Menu: 1\) help  2\) who am I  3\) stats  4\) quit")]
     private static partial Regex MenuLine();
 

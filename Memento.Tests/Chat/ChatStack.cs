@@ -61,10 +61,10 @@ public sealed class ChatStack : IAsyncDisposable
         ["Memento__Chat__TimeZone"] = "UTC",
     };
 
-    public static async Task<ChatStack> StartAsync(IDictionary<string, string?>? chatEnvironment = null)
+    public static async Task<ChatStack> StartAsync(IDictionary<string, string?>? chatEnvironment = null, IDictionary<string, string?>? serverSettings = null)
     {
         var storage = new TempDirectory("memento-chat");
-        var serverEnvironment = new Dictionary<string, string?> { ["Memento__Storage__Root"] = storage.Path };
+        var serverEnvironment = new Dictionary<string, string?>(serverSettings ?? new Dictionary<string, string?>()) { ["Memento__Storage__Root"] = storage.Path };
         ServiceProcess? server = null;
         try
         {

@@ -78,6 +78,27 @@ public sealed partial class AzureOpenAIEndToEndTests
         Assert.Equal("Back again.", next.Text);
     }
 
+    [Fact]
+    public async Task Any_OpenAI_compatible_endpoint_works_the_same_way()
+    {
+        await using var model = await ScriptedOpenAIEndpoint.StartAsync(Script);
+        await using var stack = await ChatStack.StartAsync(new Dictionary<string, string?>
+        {
+            ["Memento__Chat__OpenAIEndpoint"] = new Uri(model.BaseAddress, "/v1").ToString(),
+            ["Memento__Chat__OpenAIModel"] = "local-model",
+            ["Memento__Chat__OpenAIApiKey"] = "local-key",
+        });
+
+        var stored = await stack.SendAsync("compatible", "store this meeting summary: " + Summary);
+
+        Assert.Empty(stored.Errors);
+        Assert.Equal("store_memory", (string?)Assert.Single(stored.ToolCalls)["tool"]);
+        Assert.Equal("Stored your meeting summary as \"Budget meeting summary\".", stored.Text);
+        Assert.Single(stack.MemoryFiles());
+        Assert.All(model.Requests, r => Assert.Equal(("local-model", "local-key"), (r.Deployment, r.ApiKey)));
+        Assert.Contains(stack.Chat.Output, line => line.Contains($"model provider is OpenAI-compatible endpoint {model.BaseAddress}v1, model local-model", StringComparison.Ordinal));
+    }
+
     /// <summary>The scripted model: reads the user's sentence (and today's date from the system prompt) and calls the tools.</summary>
     private static ScriptedReply Script(JsonArray messages)
     {

@@ -53,10 +53,18 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
         builder.Logging.ClearProviders();
         var app = builder.Build();
         ScriptedOpenAIEndpoint? endpoint = null;
-        app.MapPost("/openai/deployments/{deployment}/chat/completions", async (string deployment, HttpContext context) =>
+        app.MapPost("/openai/deployments/{deployment}/chat/completions", (string deployment, HttpContext context) =>
+            Answer(deployment, context.Request.Headers["api-key"].FirstOrDefault(), context));
+
+        // The plain OpenAI shape, as local model servers offer it: the model is in the body, the key a bearer token.
+        app.MapPost("/v1/chat/completions", (HttpContext context) =>
+            Answer(null, context.Request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal), context));
+
+        async Task Answer(string? deployment, string? apiKey, HttpContext context)
         {
             var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
-            endpoint!.Requests.Enqueue((deployment, context.Request.Headers["api-key"].FirstOrDefault(), body));
+            deployment ??= (string?)body["model"] ?? "";
+            endpoint!.Requests.Enqueue((deployment, apiKey, body));
             var reply = script((JsonArray)body["messages"]!);
             var model = deployment;
             if (reply.Status != 200)
@@ -75,7 +83,8 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
                 context.Response.ContentType = "application/json";
                 await context.Response.WriteAsync(endpoint.Complete(model, reply).ToJsonString(), context.RequestAborted);
             }
-        });
+        }
+
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         endpoint = new ScriptedOpenAIEndpoint(app, new Uri(address));

@@ -51,6 +51,8 @@ run_tests() {
   ensure_chromium
   rm -rf "$results"
   mkdir -p "$results"
+  # Tests that keep artifacts (the browser test's screenshot) write them under the results folder.
+  export TEST_RESULTS="$results"
   log "test: $target"
   local out="$results/dotnet-test.log" status=0
   # A hung test must not eat the whole CI budget: dump and stop after 10 minutes without progress.

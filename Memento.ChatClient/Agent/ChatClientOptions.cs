@@ -14,7 +14,7 @@ public sealed record ChatClientOptions
     /// <summary>The MCP endpoint, e.g. <c>http://127.0.0.1:8000/mcp</c>. Wins over every discovered address.</summary>
     public string? ServerUrl { get; init; }
 
-    /// <summary>The user whose memories this client works with; sent as <c>X-Memento-User</c> when the server runs without authentication.</summary>
+    /// <summary>The user whose memories this client works with; sent as <c>X-Memento-User</c> when no credentials are configured (with credentials the server takes the user from them).</summary>
     [Required]
     [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Memento:Chat:User must be lower-case letters, digits, '.', '_' or '-' (at most 64).")]
     public string User { get; init; } = "default";

@@ -137,7 +137,7 @@ public sealed record ToolResult(bool IsError, string Text, JsonElement? Structur
         }
 
         var memory = Get(element, "memory") is { ValueKind: JsonValueKind.Object } inner ? inner : element;
-        var id = GetString(memory, "id") ?? GetString(memory, "memoryId");
+        var id = GetString(memory, "id");
         if (id is null)
         {
             return null;

@@ -99,7 +99,9 @@ public sealed class MementoServerConnection(
             }
 
             var settings = options.Value;
-            var headers = new Dictionary<string, string> { ["X-Memento-User"] = settings.User };
+            // With credentials the server takes the user from them and refuses a header naming anyone else.
+            var signedIn = !string.IsNullOrWhiteSpace(settings.ApiKey) || !string.IsNullOrWhiteSpace(settings.AccessToken) || !string.IsNullOrWhiteSpace(settings.ServerScope);
+            var headers = signedIn ? new Dictionary<string, string>() : new Dictionary<string, string> { ["X-Memento-User"] = settings.User };
 
             var transport = new HttpClientTransport(
                 new HttpClientTransportOptions
@@ -189,6 +191,11 @@ public sealed class MementoServerConnection(
             if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
             {
                 return "nothing is listening there (connection refused)";
+            }
+
+            if (e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } refused)
+            {
+                return $"it refused the credentials (HTTP {(int)refused.StatusCode!}); check Memento:Chat:ApiKey, AccessToken or ServerScope";
             }
 
             if (e is HttpRequestException { StatusCode: { } status })

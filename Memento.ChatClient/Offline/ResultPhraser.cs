@@ -24,7 +24,7 @@ public sealed class ResultPhraser(TimeZoneInfo zone)
             "retrieve_memories" or "list_memories" => Listed(tool, arguments, result, purpose),
             "get_memory_content" => Shown(result),
             "update_memory" => result.Memory() is { } m ? $"Updated \"{m.Title}\" ({m.Id}){TagsPart(m.Tags)}." : Fallback("Updated.", result),
-            "delete_memory" => $"Deleted {Arg(arguments, "memory_id")}. {Fallback("", result)}".Trim(),
+            "delete_memory" => $"Deleted {Arg(arguments, "memory_id")}; it waits in your trash until it is purged.",
             "get_user_stats" => Stats(result),
             "list_users" => Users(result),
             _ => Fallback("Done.", result),
@@ -214,7 +214,8 @@ public sealed class ResultPhraser(TimeZoneInfo zone)
 
     private static string OneLine(string text, int max)
     {
-        var line = string.Join(' ', text.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+        // Search snippets mark the matched words in Markdown bold; plain sentences do without.
+        var line = string.Join(' ', text.Replace("**", "", StringComparison.Ordinal).Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)).Trim();
         return line.Length <= max ? line : line[..(max - 1)] + "…";
     }
 

@@ -87,13 +87,19 @@ public static class TerminalChat
                     continue;
             }
 
-            await output.WriteAsync("memento> ");
-            var atLineStart = false;
+            var atLineStart = true;
+            var answering = false;
             await foreach (var item in agent.SendAsync(conversation, text))
             {
                 switch (item.Kind)
                 {
                     case "text":
+                        if (!answering)
+                        {
+                            await output.WriteAsync("memento> ");
+                            answering = true;
+                        }
+
                         await output.WriteAsync(item.Text);
                         atLineStart = item.Text!.EndsWith('\n');
                         break;

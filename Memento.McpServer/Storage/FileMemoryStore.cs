@@ -577,8 +577,13 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 continue;
             }
 
-            var snapshot = ChangeLog.Read(path);
             var seen = shard.Seen.GetValueOrDefault(instance);
+            if (ChangeLog.ReadSequence(path) == seen)
+            {
+                continue;
+            }
+
+            var snapshot = ChangeLog.Read(path);
             if (snapshot is null || snapshot.Sequence == seen)
             {
                 continue;

@@ -23,7 +23,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
-    private readonly ConcurrentDictionary<string, UserShard> _users = new(StringComparer.Ordinal);
+    // Lazy: GetOrAdd may run its factory twice under a race, and a shard owns a SQLite connection.
+    private readonly ConcurrentDictionary<string, Lazy<UserShard>> _users = new(StringComparer.Ordinal);
     private bool _disposed;
 
     public FileMemoryStore(
@@ -463,7 +464,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
 
         _disposed = true;
-        foreach (var shard in _users.Values)
+        foreach (var shard in _users.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
         {
             shard.Dispose();
         }
@@ -825,7 +826,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private UserShard Shard(string user)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _users.GetOrAdd(user, u => new UserShard(u, Path.Combine(Root, u), IndexFile(u)));
+        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u)))).Value;
     }
 
     private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");

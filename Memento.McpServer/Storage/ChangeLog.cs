@@ -33,6 +33,28 @@ internal static class ChangeLog
         AtomicFile.WriteAllText(Path.Combine(folder, instance), builder.ToString(), flushToDisk: false, tempTag: instance);
     }
 
+    /// <summary>Only the sequence number of a log (its first bytes): the per-request check when nothing changed.</summary>
+    public static long? ReadSequence(string path)
+    {
+        Span<byte> head = stackalloc byte[64];
+        int read;
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            read = RandomAccess.Read(handle, head, 0);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        var text = Encoding.UTF8.GetString(head[..read]);
+        var lines = text.Split('\n');
+        return lines.Length >= 3 && lines[0] == Header && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : null;
+    }
+
     /// <summary>Reads another replica's log; null when it vanished or is unreadable (the caller rescans).</summary>
     public static Snapshot? Read(string path)
     {

@@ -16,13 +16,15 @@ namespace Memento.McpServer.Storage;
 public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 {
     internal const string TrashFolder = ".trash";
+    private const int ScanChunk = 1024;
 
     private readonly StorageOptions _options;
     private readonly SearchOptions _search;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
-    private readonly ConcurrentDictionary<string, UserShard> _users = new(StringComparer.Ordinal);
+    // Lazy: GetOrAdd may run its factory twice under a race, and a shard owns a SQLite connection.
+    private readonly ConcurrentDictionary<string, Lazy<UserShard>> _users = new(StringComparer.Ordinal);
     private bool _disposed;
 
     public FileMemoryStore(
@@ -462,7 +464,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
 
         _disposed = true;
-        foreach (var shard in _users.Values)
+        foreach (var shard in _users.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
         {
             shard.Dispose();
         }
@@ -576,8 +578,13 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 continue;
             }
 
-            var snapshot = ChangeLog.Read(path);
             var seen = shard.Seen.GetValueOrDefault(instance);
+            if (ChangeLog.ReadSequence(path) == seen)
+            {
+                continue;
+            }
+
+            var snapshot = ChangeLog.Read(path);
             if (snapshot is null || snapshot.Sequence == seen)
             {
                 continue;
@@ -632,6 +639,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         var sequences = ReadSequences(shard);
         var stamps = shard.Index.FileStamps();
         var updated = 0;
+        var pending = new List<(string Id, string Path, (long Ticks, long Length) Stamp)>(ScanChunk);
         using (var batch = shard.Index.BeginBatch())
         {
             if (Directory.Exists(shard.Directory))
@@ -663,10 +671,18 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                         continue;
                     }
 
-                    await IndexFileAsync(shard, id, file.FullName, stamp, cancellationToken);
-                    updated++;
+                    pending.Add((id, file.FullName, stamp));
+                    if (pending.Count == ScanChunk)
+                    {
+                        await IndexFilesAsync(shard, pending, cancellationToken);
+                        updated += pending.Count;
+                        pending.Clear();
+                    }
                 }
             }
+
+            await IndexFilesAsync(shard, pending, cancellationToken);
+            updated += pending.Count;
 
             foreach (var gone in stamps.Keys)
             {
@@ -700,33 +716,61 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
     }
 
-    private async Task IndexFileAsync(UserShard shard, string id, string path, (long Ticks, long Length) stamp, CancellationToken cancellationToken)
+    private Task IndexFileAsync(UserShard shard, string id, string path, (long Ticks, long Length) stamp, CancellationToken cancellationToken) =>
+        ApplyAsync(shard, id, path, stamp, Load(id, path, stamp), cancellationToken);
+
+    /// <summary>Reads and parses files on every core (the expensive part of a scan), then indexes them in order.</summary>
+    private async Task IndexFilesAsync(UserShard shard, List<(string Id, string Path, (long Ticks, long Length) Stamp)> files, CancellationToken cancellationToken)
     {
-        Memory memory;
+        var loaded = new (Memory? Memory, string? Hash, Exception? Error)[files.Count];
+        if (files.Count >= 64)
+        {
+            Parallel.For(0, files.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => loaded[i] = Load(files[i].Id, files[i].Path, files[i].Stamp));
+        }
+        else
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                loaded[i] = Load(files[i].Id, files[i].Path, files[i].Stamp);
+            }
+        }
+
+        for (var i = 0; i < files.Count; i++)
+        {
+            await ApplyAsync(shard, files[i].Id, files[i].Path, files[i].Stamp, loaded[i], cancellationToken);
+        }
+    }
+
+    private (Memory? Memory, string? Hash, Exception? Error) Load(string id, string path, (long Ticks, long Length) stamp)
+    {
         try
         {
             // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
             var text = File.ReadAllText(path, Encoding.UTF8);
-            memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
+            var memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
+            return (memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), null);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (e is FormatException or IOException or DecoderFallbackException or UnauthorizedAccessException)
+        {
+            return (null, null, e);
+        }
+    }
+
+    private async Task ApplyAsync(UserShard shard, string id, string path, (long Ticks, long Length) stamp, (Memory? Memory, string? Hash, Exception? Error) loaded, CancellationToken cancellationToken)
+    {
+        if (loaded.Memory is null)
         {
             shard.Index.Remove(id);
-            return;
-        }
-        catch (Exception e) when (e is FormatException or IOException or DecoderFallbackException)
-        {
-            shard.Index.Remove(id);
-            if (shard.Warned.Add($"{id}@{stamp.Ticks}"))
+            if (loaded.Error is not (FileNotFoundException or DirectoryNotFoundException) && shard.Warned.Add($"{id}@{stamp.Ticks}"))
             {
-                LogMalformed(path, e.Message);
+                LogMalformed(path, loaded.Error?.Message ?? "unreadable");
             }
 
             return;
         }
 
-        var vector = await EmbedAsync(memory, cancellationToken);
-        shard.Index.Upsert(new IndexEntry(memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), stamp.Ticks, stamp.Length), vector);
+        var vector = await EmbedAsync(loaded.Memory, cancellationToken);
+        shard.Index.Upsert(new IndexEntry(loaded.Memory, loaded.Hash!, stamp.Ticks, stamp.Length), vector);
     }
 
     private async Task<float[]?> EmbedAsync(Memory memory, CancellationToken cancellationToken)
@@ -782,7 +826,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private UserShard Shard(string user)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _users.GetOrAdd(user, u => new UserShard(u, Path.Combine(Root, u), IndexFile(u)));
+        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u)))).Value;
     }
 
     private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");

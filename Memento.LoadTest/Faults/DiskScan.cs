@@ -4,16 +4,23 @@ namespace Memento.LoadTest.Faults;
 
 /// <summary>
 /// What is on disk under a storage root, read straight from the files (not through the server):
-/// memory files by the marker they hold, files that do not parse as a whole memory (torn), and
-/// files that are not memories at all (temp files and the like).
+/// memory files by the marker they hold, files that do not parse as a whole memory (torn), the
+/// store's temp files, and anything else. Sub-folders of a user folder (<c>.changes</c>, <c>.trash</c>) are not memories.
 /// </summary>
 public sealed partial class DiskScan
 {
+    /// <summary>The prefix the store gives temp files (<c>AtomicFile.TempPrefix</c>); readers skip names starting with '.'.</summary>
+    public const string TempPrefix = ".tmp-";
+
     public Dictionary<string, List<string>> FilesByMarker { get; } = new(StringComparer.Ordinal);
 
     public List<string> TornFiles { get; } = [];
 
+    /// <summary>Files in a user folder that are neither memories nor the store's hidden temp files.</summary>
     public List<string> OtherFiles { get; } = [];
+
+    /// <summary>The store's in-flight or crash-left temp files (<c>.tmp-*</c>, hidden from readers by their leading dot).</summary>
+    public List<string> TempFiles { get; } = [];
 
     public int MemoryFiles { get; private set; }
 
@@ -25,6 +32,12 @@ public sealed partial class DiskScan
             foreach (var file in Directory.EnumerateFiles(userDirectory))
             {
                 var name = Path.GetFileName(file);
+                if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+                {
+                    scan.TempFiles.Add(Path.GetRelativePath(root, file));
+                    continue;
+                }
+
                 if (!name.EndsWith(".md", StringComparison.Ordinal) || name.StartsWith('.'))
                 {
                     scan.OtherFiles.Add(Path.GetRelativePath(root, file));

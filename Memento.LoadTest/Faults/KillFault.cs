@@ -21,7 +21,12 @@ public sealed class KillFault(FaultOptions options, TextWriter log)
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "memento-fault-kill-" + Guid.NewGuid().ToString("N")[..8]);
         var root = Path.Combine(work, "root");
         Directory.CreateDirectory(root);
-        var launch = new ServerLaunch(options.ServerDll, root, options.ServerEnvironment);
+        // Crash leftovers are cleaned by the store after TempFileMaxAge; seconds instead of an hour let the run see it happen.
+        var launch = new ServerLaunch(options.ServerDll, root, ServerLaunch.WithDefaults(options.ServerEnvironment, new Dictionary<string, string>
+        {
+            ["Memento__Storage__TempFileMaxAge"] = "00:00:02",
+            ["Memento__Storage__MaintenanceInterval"] = "00:00:01",
+        }));
         ServerProcess[] replicas = [new(launch, ServerProcess.FreePort(), "replica-a"), new(launch, ServerProcess.FreePort(), "replica-b")];
         try
         {
@@ -51,6 +56,7 @@ public sealed class KillFault(FaultOptions options, TextWriter log)
             }
 
             report.Event("load stopped, both replicas running; verifying");
+            await Verification.CheckTempFilesCleanedAsync(report, root, TimeSpan.FromSeconds(15), cancellationToken);
             Verification.CheckDisk(report, ledger, root);
             await Verification.CheckThroughServersAsync(
                 report, ledger, [.. replicas.Select(r => (r.Name, r.McpEndpoint))], options.UserHeader, Math.Min(options.Clients, 8), cancellationToken);

@@ -53,7 +53,7 @@ public sealed class StorageFault(FaultOptions options, StorageFaultKind kind, Te
             }
 
             mounted = true;
-            server = new ServerProcess(new ServerLaunch(options.ServerDll, root, options.ServerEnvironment), ServerProcess.FreePort());
+            server = new ServerProcess(new ServerLaunch(options.ServerDll, root, ServerLaunch.WithDefaults(options.ServerEnvironment)), ServerProcess.FreePort());
             await server.StartAndWaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
             var pid = server.Pid;
             report.Event($"server up on port {server.Port}, pid {pid}");
@@ -149,13 +149,15 @@ public sealed class StorageFault(FaultOptions options, StorageFaultKind kind, Te
     private async Task<StageResult> LoadAsync(ServerProcess server, WriteLedger ledger, string stage, TimeSpan duration, CancellationToken cancellationToken)
     {
         var result = new StageResult();
+        var clients = await Task.WhenAll(Enumerable.Range(0, options.Clients)
+            .Select(_ => MementoClient.ConnectAsync(server.McpEndpoint, options.UserHeader, cancellationToken)));
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var tag = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
-        var workers = Enumerable.Range(0, options.Clients).Select(w => Task.Run(async () =>
+        var workers = clients.Select((client, w) => Task.Run(async () =>
         {
             var random = new Random(w);
             var corpus = new Corpus(2000 + w);
-            await using var client = await MementoClient.ConnectAsync(server.McpEndpoint, options.UserHeader, cancellationToken);
+            await using var _ = client;
             var n = 0;
             var succeeded = false;
             while (Stopwatch.GetTimestamp() < deadline)

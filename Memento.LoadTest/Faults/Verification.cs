@@ -45,7 +45,28 @@ public static class Verification
             $"stores on disk more than once: {string.Join("; ", duplicated.Concat(unacknowledgedDuplicated).Take(5))}");
         report.Expect(misplaced.Count == 0, $"stores under another id or user than acknowledged: {string.Join("; ", misplaced.Take(5))}");
         report.Expect(scan.TornFiles.Count == 0, $"torn memory files: {string.Join(", ", scan.TornFiles.Take(5))}");
-        report.Expect(scan.OtherFiles.Count == 0, $"files in user folders that are not whole memories (temp files left visible): {string.Join(", ", scan.OtherFiles.Take(5))}");
+        report.Expect(scan.OtherFiles.Count == 0, $"files in user folders that are neither memories nor hidden temp files: {string.Join(", ", scan.OtherFiles.Take(5))}");
+    }
+
+    /// <summary>
+    /// Temp files left by writes that a kill interrupted must be removed by the store's own cleanup
+    /// (the fault runs set <c>Memento:Storage:TempFileMaxAge</c> and <c>MaintenanceInterval</c> to seconds).
+    /// </summary>
+    public static async Task CheckTempFilesCleanedAsync(FaultReport report, string root, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var atStart = DiskScan.Of(root).TempFiles.Count;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var left = atStart;
+        while (left > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            await Task.Delay(250, cancellationToken);
+            left = DiskScan.Of(root).TempFiles.Count;
+        }
+
+        report.Fact("temp files left by interrupted writes", left == atStart
+            ? $"{atStart}"
+            : $"{atStart} after the load, {left} after {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s of the store's own cleanup");
+        report.Expect(left == 0, $"{left} temp file(s) still on disk {timeout.TotalSeconds:0} s after the load: {string.Join(", ", DiskScan.Of(root).TempFiles.Take(5))}");
     }
 
     /// <summary>Reads back and searches for every acknowledged store through each replica, <paramref name="clients"/> calls at a time.</summary>

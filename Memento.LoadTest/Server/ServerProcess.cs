@@ -8,6 +8,35 @@ namespace Memento.LoadTest.Server;
 /// <summary>How to start a server replica: the built server assembly and its environment.</summary>
 public sealed record ServerLaunch(string ServerDll, string StorageRoot, IReadOnlyDictionary<string, string> Environment)
 {
+    /// <summary>
+    /// What every server the load test starts gets unless <c>--server-env</c> says otherwise: the per-user
+    /// rate limit (600 requests a minute by default) lifted, since the benchmark measures the server's
+    /// speed, not its throttle; and warnings-only logging, so console output does not compete for the CPU.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> BenchmarkDefaults = new Dictionary<string, string>
+    {
+        ["Memento__Http__RateLimitPermits"] = "1000000",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
+    };
+
+    /// <summary><paramref name="explicitEnvironment"/> over <paramref name="extra"/> over <see cref="BenchmarkDefaults"/>.</summary>
+    public static IReadOnlyDictionary<string, string> WithDefaults(IReadOnlyDictionary<string, string> explicitEnvironment, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var merged = new Dictionary<string, string>(BenchmarkDefaults, StringComparer.Ordinal);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            merged[key] = value;
+        }
+
+        foreach (var (key, value) in explicitEnvironment)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
+
     /// <summary>The Release build of the server beside this repository's load test, when there is one.</summary>
     public static string DefaultServerDll(string configuration = "Release")
     {

@@ -34,7 +34,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         Directory.CreateDirectory(root);
         try
         {
-            var launch = new ServerLaunch(options.ServerDll, root, options.ServerEnvironment);
+            var launch = new ServerLaunch(options.ServerDll, root, ServerLaunch.WithDefaults(options.ServerEnvironment));
             CorpusInfo corpusInfo;
             await using (var seeding = new ServerProcess(launch, ServerProcess.FreePort(), "seed server"))
             {

@@ -1,0 +1,39 @@
+using Memento.LoadTest.Faults;
+using Memento.Tests.Infrastructure;
+
+namespace Memento.Tests.Faults;
+
+/// <summary>
+/// The small version of <c>scripts/fault-kill.sh</c>: two real server replicas on one storage root,
+/// a few SIGKILLs under a few hundred writes, then every acknowledged store checked on disk and
+/// through both replicas. The full run and its recorded outcome are in docs/benchmarks.md.
+/// </summary>
+public sealed class KillFaultTests
+{
+    [Fact]
+    public async Task Killing_replicas_under_load_loses_no_acknowledged_store_and_leaves_no_torn_or_temp_file()
+    {
+        using var work = new TempDirectory("memento-fault-kill");
+        var options = new FaultOptions
+        {
+            ServerDll = RepoPaths.ProjectDll("Memento.McpServer"),
+            WorkDirectory = work.Path,
+            Clients = 4,
+            Users = 2,
+            KillEvery = TimeSpan.FromSeconds(1.5),
+            MinimumKills = 3,
+            Writes = 300,
+            Duration = TimeSpan.FromSeconds(30),
+        };
+        using var log = new StringWriter();
+        // The run disposes its replicas when cancelled, so a hang cannot leave processes behind.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(55));
+
+        var report = await new KillFault(options, log).RunAsync(deadline.Token);
+
+        Assert.True(report.Passed, report.ToText());
+        Assert.Contains(report.Facts, f => f.Key == "kills (SIGKILL)" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 3);
+        Assert.Contains(report.Facts, f => f.Key == "stores acknowledged" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 300);
+    }
+}

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Memento.LoadTest.Reporting;
 
 /// <summary>The machine a run was measured on, as the benchmark document records it.</summary>
-public sealed record Machine(string Cpu, int Cores, string Memory, string Os, string Runtime, DateTimeOffset Date)
+public sealed record Machine(string Cpu, int Cores, string Memory, string Os, string Runtime, DateTimeOffset Date, string LoadAverage)
 {
     public static Machine Current() => new(
         CpuModel(),
@@ -11,7 +11,21 @@ public sealed record Machine(string Cpu, int Cores, string Memory, string Os, st
         TotalMemory(),
         RuntimeInformation.OSDescription,
         RuntimeInformation.FrameworkDescription,
-        DateTimeOffset.UtcNow);
+        DateTimeOffset.UtcNow,
+        LoadAverageNow());
+
+    /// <summary>The 1, 5 and 15 minute load averages: on a shared machine, how much else was running.</summary>
+    public static string LoadAverageNow()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
 
     private static string CpuModel()
     {

@@ -27,7 +27,7 @@ public sealed record RunReport(
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"Machine: {Machine.Cpu}, {Machine.Cores} cores, {Machine.Memory}, {Machine.Os}, {Machine.Runtime}, {Machine.Date:yyyy-MM-dd HH:mm} UTC");
+        text.AppendLine(c, $"Machine: {Machine.Cpu}, {Machine.Cores} cores, {Machine.Memory}, {Machine.Os}, {Machine.Runtime}, {Machine.Date:yyyy-MM-dd HH:mm} UTC, load average at start {Machine.LoadAverage}");
         text.AppendLine(c, $"Corpus:  {Corpus.Memories:N0} memories over {Corpus.Users} user(s), seeded by {Corpus.SeededBy} in {Corpus.SeedSeconds:0.0} s");
         if (ColdStart is { } cold)
         {
@@ -38,10 +38,16 @@ public sealed record RunReport(
         {
             text.AppendLine();
             text.AppendLine(c, $"Phase {phase.Name}: {phase.Clients} clients, {phase.Seconds:0.0} s, {phase.TotalPerSecond:0.0} ops/s, server CPU {phase.Server.CpuSeconds:0.00} s ({phase.Server.CpuCoresAverage:0.00} cores), server peak RSS {phase.Server.PeakResidentMegabytes:0} MB");
+            text.AppendLine(c, $"  load generator CPU {phase.LoadGeneratorCpuSeconds:0.00} s; machine load average at the end {phase.LoadAverage}");
             text.AppendLine("  operation            count  errors    ops/s   p50 ms   p95 ms   p99 ms   max ms");
             foreach (var op in phase.Operations)
             {
                 text.AppendLine(c, $"  {op.Operation,-18} {op.Count,7} {op.Errors,7} {op.PerSecond,8:0.0} {op.P50,8:0.00} {op.P95,8:0.00} {op.P99,8:0.00} {op.Max,8:0.0}");
+            }
+
+            foreach (var note in phase.Notes)
+            {
+                text.AppendLine(c, $"  note: {note}");
             }
 
             foreach (var error in phase.SampleErrors)
@@ -76,6 +82,9 @@ public sealed record PhaseReport(
     double TotalPerSecond,
     IReadOnlyList<OperationStats> Operations,
     ServerUsage Server,
+    double LoadGeneratorCpuSeconds,
+    string LoadAverage,
+    IReadOnlyList<string> Notes,
     IReadOnlyList<string> SampleErrors);
 
 public sealed record TargetCheck(string Name, string Target, string Actual, bool Met);

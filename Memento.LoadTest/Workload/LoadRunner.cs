@@ -185,6 +185,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         try
         {
             var meter = pid is { } p ? UsageMeter.Start(p, resetPeak: false) : null;
+            var ownCpuAtStart = Environment.CpuUsage.TotalTime;
             var started = Stopwatch.GetTimestamp();
             var deadline = requests > 0 ? long.MaxValue : started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             var workers = clients.Select((client, w) => Task.Run(async () =>
@@ -241,13 +242,16 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             var usage = meter?.Stop() ?? new ServerUsage(0, 0, 0, 0);
             var operations = recorders.Values.Select(r => r.Summarize(elapsed)).Where(s => s.Count + s.Errors > 0).ToList();
             var total = operations.Sum(o => o.Count);
+            var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuAtStart).TotalSeconds;
             var sampleErrors = errors.OrderByDescending(e => e.Value).Take(5).Select(e => $"{e.Value} x {e.Key}").ToList();
+            var notes = new List<string>();
             if (retrieveHits + retrieveEmpty > 0)
             {
-                sampleErrors.Insert(0, $"note: {retrieveHits * 100.0 / (retrieveHits + retrieveEmpty):0.0}% of searches returned at least one hit");
+                notes.Add($"{retrieveHits * 100.0 / (retrieveHits + retrieveEmpty):0.0}% of searches returned at least one hit");
             }
 
-            return new PhaseReport(name, clientCount, Math.Round(elapsed.TotalSeconds, 2), Math.Round(total / elapsed.TotalSeconds, 1), operations, usage, sampleErrors);
+            return new PhaseReport(name, clientCount, Math.Round(elapsed.TotalSeconds, 2), Math.Round(total / elapsed.TotalSeconds, 1),
+                operations, usage, Math.Round(ownCpu, 2), Machine.LoadAverageNow(), notes, sampleErrors);
         }
         finally
         {
@@ -284,6 +288,12 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 }
             }
 
+            var failed = ping.Operations.Sum(o => o.Errors) + mixed.Operations.Sum(o => o.Errors);
+            checks.Add(new TargetCheck(
+                $"no failed calls, {clients} clients",
+                "0",
+                failed.ToString(c),
+                failed == 0));
             checks.Add(new TargetCheck(
                 $"mixed throughput vs ping throughput, {clients} clients",
                 ">= 0.5x",

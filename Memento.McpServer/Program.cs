@@ -1,3 +1,8 @@
+if (MementoCommandLine.IsCommand(args))
+{
+    return await MementoCommandLine.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -8,6 +13,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapMementoServer();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -1,3 +1,10 @@
+using Memento.McpServer.Auth;
+using Memento.McpServer.Tools;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>Registration of the Memento MCP server: storage, search, tools and transports.</summary>
@@ -6,22 +13,111 @@ public static class MementoServerExtensions
     /// <summary>Where the server listens when no address is configured.</summary>
     public const string LocalDefaultUrl = "http://127.0.0.1:8000";
 
-    /// <summary>Adds the MCP server and everything its tools need.</summary>
+    /// <summary>
+    /// Adds the MCP server over HTTP: Streamable HTTP (stateless unless <c>Memento:Http:EnableLegacySse</c>),
+    /// identity and hardening, and everything the tools need.
+    /// </summary>
     public static WebApplicationBuilder AddMementoServer(this WebApplicationBuilder builder)
     {
         builder.UseLocalDefaultUrlWhenUnset(LocalDefaultUrl);
+        builder.AddMementoStorage();
+        builder.AddMementoIdentity();
 
-        builder.Services
-            .AddMcpServer()
-            .WithHttpTransport(options => options.Stateless = true);
+        var legacySse = builder.Configuration.GetValue<bool>($"{HttpOptions.SectionName}:{nameof(HttpOptions.EnableLegacySse)}");
+        builder.Services.AddMementoMcp(new TransportKind(IsStdio: false))
+            .WithHttpTransport(options =>
+            {
+                // Legacy SSE keeps sessions in memory; initialize-handshake clients then need affinity to one replica.
+                options.SessionMode = legacySse ? HttpServerSessionMode.StatefulForInitializeClients : HttpServerSessionMode.Stateless;
+#pragma warning disable MCP9004 // Obsolete as a nudge towards Streamable HTTP; kept on request for older clients (off by default).
+                options.EnableLegacySse = legacySse;
+#pragma warning restore MCP9004
+            });
 
         return builder;
     }
 
-    /// <summary>Maps the MCP endpoints.</summary>
+    /// <summary>
+    /// Maps the MCP endpoints (<c>/mcp</c>, plus <c>/sse</c> and <c>/message</c> when legacy SSE is on) behind
+    /// authentication, the request guard and the rate limiter.
+    /// </summary>
     public static WebApplication MapMementoServer(this WebApplication app)
     {
-        app.MapMcp("/mcp");
+        var mode = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode;
+        var http = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value;
+
+        app.UseMementoIdentity();
+        app.MapMcp("/mcp").RequireMementoIdentity(mode);
+        if (http.EnableLegacySse)
+        {
+            // The seed's clients and other pre-2025 clients expect /sse and /message at the root.
+            app.MapMcp("").RequireMementoIdentity(mode);
+        }
+
         return app;
     }
+
+    /// <summary>
+    /// Adds the MCP server with Memento's tools, resources and prompts, the per-request caller identity,
+    /// the request timeout and the schema rule that, with authentication on, tools do not offer a <c>user</c> argument.
+    /// </summary>
+    public static IMcpServerBuilder AddMementoMcp(this IServiceCollection services, TransportKind transport)
+    {
+        services.AddSingleton(transport);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AuditLog>();
+        services.AddScoped<Caller>();
+        services.AddOptions<AuthOptions>();
+        services.AddOptions<HttpOptions>();
+        services.AddSingleton<IPostConfigureOptions<McpServerOptions>, UserArgumentSchemaFilter>();
+
+        return services
+            .AddMcpServer(options =>
+            {
+                options.ServerInfo = new Implementation { Name = "memento", Title = "Memento", Version = "1.0.0" };
+                options.ServerInstructions =
+                    "Memento keeps the user's memories. Use store_memory to save, retrieve_memories to search by words, " +
+                    "list_memories to browse by date or tag, get_memory_content to read one in full. Dates are ISO 8601 (UTC).";
+            })
+            .WithTools<MemoryTools>()
+            .WithTools<UserTools>()
+            .WithResources<MemoryResources>()
+            .WithPrompts<MemoryPrompts>()
+            .WithListResourcesHandler(MemoryResources.ListAsync)
+            .WithRequestFilters(filters =>
+            {
+                filters.AddCallToolFilter(next => async (context, cancellationToken) =>
+                {
+                    AttachCaller(context);
+                    var timeout = context.Services!.GetRequiredService<IOptions<HttpOptions>>().Value.RequestTimeout;
+                    using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    limit.CancelAfter(timeout);
+                    try
+                    {
+                        return await next(context, limit.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return new CallToolResult
+                        {
+                            IsError = true,
+                            Content = [new TextContentBlock { Text = $"The call took longer than {timeout.TotalSeconds:0} seconds and was stopped; try a narrower request." }],
+                        };
+                    }
+                });
+                filters.AddReadResourceFilter(next => (context, cancellationToken) =>
+                {
+                    AttachCaller(context);
+                    return next(context, cancellationToken);
+                });
+                filters.AddGetPromptFilter(next => (context, cancellationToken) =>
+                {
+                    AttachCaller(context);
+                    return next(context, cancellationToken);
+                });
+            });
+    }
+
+    private static void AttachCaller<TParams>(RequestContext<TParams> context) =>
+        context.Services!.GetRequiredService<Caller>().Principal = context.User;
 }

@@ -154,6 +154,14 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         await _process.StandardInput.FlushAsync();
     }
 
+    /// <summary>Waits for the process to exit by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Kills the process tree at once (the equivalent of <c>kill -9</c>) and waits for it to go.</summary>
     public async Task KillAsync()
     {

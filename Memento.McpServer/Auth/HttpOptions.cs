@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Memento.McpServer.Auth;
+
+/// <summary>Hardening of the HTTP endpoints, bound from <c>Memento:Http</c> and validated at start-up.</summary>
+public sealed record HttpOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Memento:Http";
+
+    /// <summary>
+    /// Host names (without port) the MCP endpoints answer to, against DNS rebinding; <c>*</c> allows any.
+    /// Empty (default): loopback names only in <c>None</c> mode without <c>AllowAnonymousNetwork</c>, any host otherwise.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// Browser origins (e.g. <c>https://chat.example.com</c>) allowed to call the MCP endpoints. Loopback origins are
+    /// always allowed; a request with any other <c>Origin</c> is refused. Requests without <c>Origin</c> (non-browser clients) pass.
+    /// </summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>Largest MCP request body in bytes (default 4 MiB); larger bodies get 413.</summary>
+    [Range(1024, 256 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Longest a single tool call, resource read or prompt may run before it is cancelled (default 30 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Also serve the legacy HTTP+SSE transport at <c>/sse</c> and <c>/message</c> (default false). It needs
+    /// in-memory sessions, so it makes the server stateful: behind a load balancer, use session (ClientIP) affinity.
+    /// </summary>
+    public bool EnableLegacySse { get; init; }
+
+    /// <summary>MCP requests one user (or one address, when anonymous) may make per <see cref="RateLimitWindow"/> (default 600).</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitPermits { get; init; } = 600;
+
+    /// <summary>The rate-limit window (default 1 minute).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RateLimitWindow { get; init; } = TimeSpan.FromMinutes(1);
+}

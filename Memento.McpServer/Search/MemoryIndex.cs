@@ -1,0 +1,457 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Memento.McpServer.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Memento.McpServer.Search;
+
+/// <summary>What the index keeps about one memory file.</summary>
+internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, long FileLength);
+
+/// <summary>
+/// One user's search index: SQLite with FTS5 (porter stemming, BM25 over title, tags and content,
+/// snippets), in memory or in a local file. A cache of the files, rebuilt from them at any time.
+/// Not thread-safe: the store serialises access per user.
+/// </summary>
+internal sealed class MemoryIndex : IDisposable
+{
+    private const int SchemaVersion = 1;
+    private const int PreviewLength = 160;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteCommand _insertFts;
+    private readonly SqliteCommand _insertTag;
+    private readonly SqliteCommand _rowidOf;
+
+    private MemoryIndex(SqliteConnection connection)
+    {
+        _connection = connection;
+        _insert = Command("""
+            INSERT INTO memories(id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
+            VALUES ($id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
+            RETURNING rowid
+            """, "$id", "$title", "$tags", "$created", "$updated", "$length", "$bytes", "$preview", "$hash", "$ticks", "$flen");
+        _insertFts = Command("INSERT INTO fts(rowid, title, tags, content) VALUES ($rowid, $title, $tags, $content)", "$rowid", "$title", "$tags", "$content");
+        _insertTag = Command("INSERT OR IGNORE INTO tags(tag, mem) VALUES ($tag, $mem)", "$tag", "$mem");
+        _rowidOf = Command("SELECT rowid FROM memories WHERE id = $id", "$id");
+    }
+
+    /// <summary>Opens the index: in memory when <paramref name="file"/> is null, else that local file (recreated when unusable).</summary>
+    public static MemoryIndex Open(string? file)
+    {
+        if (file is null)
+        {
+            return Create(new SqliteConnection("Data Source=:memory:"));
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        try
+        {
+            return Create(new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString()));
+        }
+        catch (SqliteException)
+        {
+            // A cache that cannot be opened is thrown away and rebuilt from the files.
+            foreach (var leftover in new[] { file, file + "-wal", file + "-shm" })
+            {
+                File.Delete(leftover);
+            }
+
+            return Create(new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString()));
+        }
+    }
+
+    private static MemoryIndex Create(SqliteConnection connection)
+    {
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;");
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        if (version != SchemaVersion)
+        {
+            Execute(connection, """
+                DROP TABLE IF EXISTS memories; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS vectors;
+                CREATE TABLE memories(
+                    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, tags TEXT NOT NULL,
+                    created INTEGER NOT NULL, updated INTEGER NOT NULL, length INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                    preview TEXT NOT NULL, hash TEXT NOT NULL, file_ticks INTEGER NOT NULL, file_length INTEGER NOT NULL);
+                CREATE INDEX memories_created ON memories(created DESC, id DESC);
+                CREATE INDEX memories_hash ON memories(hash);
+                CREATE TABLE tags(tag TEXT NOT NULL, mem INTEGER NOT NULL, PRIMARY KEY(tag, mem)) WITHOUT ROWID;
+                CREATE INDEX tags_mem ON tags(mem);
+                CREATE VIRTUAL TABLE fts USING fts5(title, tags, content, tokenize='porter unicode61 remove_diacritics 2');
+                CREATE TABLE vectors(mem INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+                """);
+            Execute(connection, $"PRAGMA user_version={SchemaVersion}");
+        }
+
+        return new MemoryIndex(connection);
+    }
+
+    /// <summary>Groups many changes into one SQLite transaction; disposing without <c>Commit</c> rolls back.</summary>
+    public Batch BeginBatch()
+    {
+        Execute(_connection, "BEGIN");
+        return new Batch(_connection);
+    }
+
+    public sealed class Batch(SqliteConnection connection) : IDisposable
+    {
+        private bool _done;
+
+        public void Commit()
+        {
+            Execute(connection, "COMMIT");
+            _done = true;
+        }
+
+        public void Dispose()
+        {
+            if (!_done)
+            {
+                _done = true;
+                Execute(connection, "ROLLBACK");
+            }
+        }
+    }
+
+    public int Count => Convert.ToInt32(Scalar(_connection, "SELECT count(*) FROM memories"), CultureInfo.InvariantCulture);
+
+    /// <summary>File stamps (last write ticks and length) of every indexed memory, to find what changed on disk.</summary>
+    public Dictionary<string, (long Ticks, long Length)> FileStamps()
+    {
+        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id, file_ticks, file_length FROM memories";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        return result;
+    }
+
+    public (long Ticks, long Length)? FileStamp(string id)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT file_ticks, file_length FROM memories WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    public void Upsert(IndexEntry entry, float[]? vector = null)
+    {
+        Remove(entry.Memory.Id);
+        var memory = entry.Memory;
+        var tags = string.Join('\n', memory.Tags);
+        Set(_insert, memory.Id, memory.Title, tags, memory.Created.ToUnixTimeMilliseconds(), memory.Updated.ToUnixTimeMilliseconds(),
+            memory.Content.Length, Encoding.UTF8.GetByteCount(memory.Content), Preview(memory.Content), entry.Hash, entry.FileTicks, entry.FileLength);
+        var rowid = (long)_insert.ExecuteScalar()!;
+        Set(_insertFts, rowid, memory.Title, string.Join(' ', memory.Tags), memory.Content);
+        _insertFts.ExecuteNonQuery();
+        foreach (var tag in memory.Tags)
+        {
+            Set(_insertTag, tag, rowid);
+            _insertTag.ExecuteNonQuery();
+        }
+
+        if (vector is not null)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "INSERT INTO vectors(mem, vector) VALUES ($mem, $vector)";
+            command.Parameters.AddWithValue("$mem", rowid);
+            command.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(vector.AsSpan()).ToArray());
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public bool Remove(string id)
+    {
+        _rowidOf.Parameters["$id"].Value = id;
+        if (_rowidOf.ExecuteScalar() is not long rowid)
+        {
+            return false;
+        }
+
+        using var command = _connection.CreateCommand();
+        command.CommandText = """
+            DELETE FROM fts WHERE rowid = $r; DELETE FROM tags WHERE mem = $r;
+            DELETE FROM vectors WHERE mem = $r; DELETE FROM memories WHERE rowid = $r;
+            """;
+        command.Parameters.AddWithValue("$r", rowid);
+        command.ExecuteNonQuery();
+        return true;
+    }
+
+    /// <summary>Ids holding exactly this content hash, oldest id first.</summary>
+    public List<string> IdsWithHash(string hash)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT id FROM memories WHERE hash = $hash ORDER BY id";
+        command.Parameters.AddWithValue("$hash", hash);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public Page<MemorySummary> List(ListQuery query)
+    {
+        var after = PageCursor.ParseList(query.Cursor);
+        using var command = _connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SummaryColumns} FROM memories m WHERE 1=1");
+        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+        if (after is { } position)
+        {
+            sql.Append(" AND (m.created < $ac OR (m.created = $ac AND m.id < $aid))");
+            command.Parameters.AddWithValue("$ac", position.CreatedMs);
+            command.Parameters.AddWithValue("$aid", position.Id);
+        }
+
+        sql.Append(" ORDER BY m.created DESC, m.id DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", query.Limit + 1);
+        command.CommandText = sql.ToString();
+        var items = new List<MemorySummary>();
+        var createdMs = new List<long>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(ReadSummary(reader));
+                createdMs.Add(reader.GetInt64(3));
+            }
+        }
+
+        if (items.Count <= query.Limit)
+        {
+            return new Page<MemorySummary>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new Page<MemorySummary>(items, PageCursor.ForList(createdMs[query.Limit - 1], items[^1].Id));
+    }
+
+    /// <summary>BM25 hits (best first) for a MATCH expression, skipping <paramref name="offset"/> and taking <paramref name="take"/>.</summary>
+    public List<SearchHit> Search(string match, SearchQuery query, int offset, int take)
+    {
+        using var command = _connection.CreateCommand();
+        var sql = new StringBuilder($"""
+            SELECT {SummaryColumns}, bm25(fts, 8.0, 4.0, 1.0) AS rank, snippet(fts, -1, '**', '**', '…', 16)
+            FROM fts JOIN memories m ON m.rowid = fts.rowid
+            WHERE fts MATCH $match
+            """);
+        command.Parameters.AddWithValue("$match", match);
+        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+        sql.Append(" ORDER BY rank, m.id DESC LIMIT $take OFFSET $offset");
+        command.Parameters.AddWithValue("$take", take);
+        command.Parameters.AddWithValue("$offset", offset);
+        command.CommandText = sql.ToString();
+        var hits = new List<SearchHit>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var summary = ReadSummary(reader);
+            hits.Add(new SearchHit(summary, -reader.GetDouble(7), reader.IsDBNull(8) ? summary.Preview : reader.GetString(8)));
+        }
+
+        return hits;
+    }
+
+    /// <summary>The memories closest to <paramref name="vector"/> by cosine similarity, with the same filters.</summary>
+    public List<(MemorySummary Summary, double Similarity)> Nearest(float[] vector, SearchQuery query, int take)
+    {
+        using var command = _connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SummaryColumns}, v.vector FROM vectors v JOIN memories m ON m.rowid = v.mem WHERE 1=1");
+        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+        command.CommandText = sql.ToString();
+        var scored = new List<(MemorySummary, double)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var stored = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(7));
+            scored.Add((ReadSummary(reader), Cosine(vector, stored)));
+        }
+
+        return [.. scored.OrderByDescending(s => s.Item2).Take(take)];
+    }
+
+    public (int Count, long Bytes, DateTimeOffset? Oldest, DateTimeOffset? Newest, Dictionary<string, int> Tags) Stats()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0), min(created), max(created) FROM memories";
+        int count;
+        long bytes;
+        DateTimeOffset? oldest = null, newest = null;
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            count = reader.GetInt32(0);
+            bytes = reader.GetInt64(1);
+            if (!reader.IsDBNull(2))
+            {
+                oldest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
+                newest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
+            }
+        }
+
+        command.CommandText = "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag";
+        var tags = new Dictionary<string, int>(StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tags[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        return (count, bytes, oldest, newest, tags);
+    }
+
+    public void Dispose()
+    {
+        _insert.Dispose();
+        _insertFts.Dispose();
+        _insertTag.Dispose();
+        _rowidOf.Dispose();
+        _connection.Dispose();
+    }
+
+    private const string SummaryColumns = "m.id, m.title, m.tags, m.created, m.updated, m.length, m.preview";
+
+    private static MemorySummary ReadSummary(SqliteDataReader reader)
+    {
+        var tags = reader.GetString(2);
+        return new MemorySummary(
+            reader.GetString(0),
+            reader.GetString(1),
+            tags.Length == 0 ? [] : tags.Split('\n'),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+            reader.GetInt32(5),
+            reader.GetString(6));
+    }
+
+    private static void AddFilters(SqliteCommand command, StringBuilder sql, IReadOnlyList<string>? tags, TagMatch match, DateTimeOffset? since, DateTimeOffset? until)
+    {
+        if (since is { } s)
+        {
+            sql.Append(" AND m.created >= $since");
+            command.Parameters.AddWithValue("$since", s.ToUnixTimeMilliseconds());
+        }
+
+        if (until is { } u)
+        {
+            sql.Append(" AND m.created < $until");
+            command.Parameters.AddWithValue("$until", u.ToUnixTimeMilliseconds());
+        }
+
+        var wanted = tags?.Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToList() ?? [];
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        var names = new List<string>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            names.Add("$tag" + i.ToString(CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue(names[^1], wanted[i]);
+        }
+
+        sql.Append(" AND m.rowid IN (SELECT mem FROM tags WHERE tag IN (").Append(string.Join(',', names)).Append(')');
+        if (match == TagMatch.All)
+        {
+            sql.Append(" GROUP BY mem HAVING count(*) = ").Append(wanted.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        sql.Append(')');
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return 0;
+        }
+
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
+    private static string Preview(string content)
+    {
+        var builder = new StringBuilder(PreviewLength + 1);
+        var space = false;
+        foreach (var c in content)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                space = builder.Length > 0;
+                continue;
+            }
+
+            if (space)
+            {
+                builder.Append(' ');
+                space = false;
+            }
+
+            builder.Append(c);
+            if (builder.Length >= PreviewLength)
+            {
+                builder.Append('…');
+                break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private SqliteCommand Command(string sql, params string[] parameters)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private static void Set(SqliteCommand command, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using Memento.McpServer.Storage;
+
+namespace Memento.McpServer.Search;
+
+/// <summary>Opaque paging cursors: a keyset position for lists, an offset for ranked search.</summary>
+internal static class PageCursor
+{
+    public static string ForList(long createdMs, string id) => Encode($"l|{createdMs.ToString(CultureInfo.InvariantCulture)}|{id}");
+
+    public static string ForSearch(int offset, string text) => Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}");
+
+    public static (long CreatedMs, string Id)? ParseList(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var parts = Decode(cursor).Split('|', 3);
+        if (parts.Length != 3 || parts[0] != "l" || !long.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var created) || !MemoryRules.IsValidId(parts[2]))
+        {
+            throw Bad();
+        }
+
+        return (created, parts[2]);
+    }
+
+    public static int ParseSearch(string? cursor, string text)
+    {
+        if (cursor is null)
+        {
+            return 0;
+        }
+
+        var parts = Decode(cursor).Split('|', 3);
+        if (parts.Length != 3 || parts[0] != "s" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) || offset > 100_000)
+        {
+            throw Bad();
+        }
+
+        if (parts[2] != Fingerprint(text))
+        {
+            throw new MemoryValidationException("The cursor belongs to a different query; repeat the same query with it, or drop the cursor to start again.");
+        }
+
+        return offset;
+    }
+
+    private static string Fingerprint(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.Trim())))[..12];
+
+    private static string Encode(string text) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string Decode(string cursor)
+    {
+        try
+        {
+            var base64 = cursor.Replace('-', '+').Replace('_', '/');
+            base64 += new string('=', (4 - (base64.Length % 4)) % 4);
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            throw Bad();
+        }
+    }
+
+    private static MemoryValidationException Bad() =>
+        new("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again.");
+}

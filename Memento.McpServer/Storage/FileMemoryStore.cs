@@ -1,0 +1,844 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Memento.McpServer.Search;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Memento.McpServer.Storage;
+
+/// <summary>
+/// <see cref="IMemoryStore"/> over Markdown files under a root folder that several processes may share,
+/// with a per-instance SQLite FTS5 index that is a cache of those files. See <c>docs/storage.md</c>.
+/// </summary>
+public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
+{
+    internal const string TrashFolder = ".trash";
+
+    private readonly StorageOptions _options;
+    private readonly SearchOptions _search;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
+    private readonly ConcurrentDictionary<string, UserShard> _users = new(StringComparer.Ordinal);
+    private bool _disposed;
+
+    public FileMemoryStore(
+        StorageOptions options,
+        SearchOptions search,
+        ILogger<FileMemoryStore> logger,
+        TimeProvider? time = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+    {
+        _options = options;
+        _search = search;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _embeddings = search.Embeddings ? embeddings : null;
+        Root = options.ResolveRoot();
+        IndexDirectory = string.IsNullOrWhiteSpace(search.IndexPath) ? null : Path.GetFullPath(search.IndexPath);
+        if (IndexDirectory is not null && IsUnder(IndexDirectory, Root))
+        {
+            throw new InvalidOperationException(
+                $"{SearchOptions.SectionName}:IndexPath ({IndexDirectory}) is inside {StorageOptions.SectionName}:Root ({Root}); the index is a per-replica cache and must be on a local path.");
+        }
+
+        Directory.CreateDirectory(Root);
+        InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    }
+
+    /// <summary>The storage root as a full path.</summary>
+    public string Root { get; }
+
+    /// <summary>The folder of the index files, or null when the index lives in memory.</summary>
+    public string? IndexDirectory { get; }
+
+    /// <summary>This instance's name in the change logs other replicas read.</summary>
+    public string InstanceId { get; }
+
+    /// <summary>Whether searches fuse BM25 with embeddings.</summary>
+    public bool HybridSearch => _embeddings is not null;
+
+    public async Task<StoreResult> StoreAsync(string user, NewMemory memory, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        var normalized = MemoryRules.Normalize(memory, _options);
+        var hash = MemoryDocument.ContentHash(normalized.Content, normalized.Title, normalized.Tags);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.store");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshAsync(shard, cancellationToken);
+            if (FindByHash(shard, hash) is { } existing)
+            {
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(existing, Created: false);
+            }
+
+            var now = Now();
+            var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
+            await WriteAsync(shard, stored, hash, cancellationToken);
+
+            // Another replica may have stored the same memory at the same moment: the older id wins.
+            await SyncChangeLogsAsync(shard, cancellationToken);
+            var twins = shard.Index.IdsWithHash(hash);
+            if (twins.Count > 1 && twins[0] != stored.Id && ReadFile(shard, twins[0]) is { } earlier)
+            {
+                File.Delete(FilePath(shard, stored.Id));
+                shard.Index.Remove(stored.Id);
+                RecordChange(shard, stored.Id, deleted: true);
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(earlier, Created: false);
+            }
+
+            StorageTelemetry.MemoriesStored.Add(1);
+            activity?.SetTag("memento.created", true);
+            activity?.SetTag("memento.memory_id", stored.Id);
+            return new StoreResult(stored, Created: true);
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    public Task<Memory?> GetAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReadFile(Shard(user), id));
+    }
+
+    public async Task<Memory> UpdateAsync(string user, string id, MemoryUpdate update, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        ArgumentNullException.ThrowIfNull(update);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.update");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var current = ReadFile(shard, id) ?? throw new MemoryNotFoundException(id);
+            var content = current.Content;
+            if (update.Content is not null)
+            {
+                MemoryRules.CheckContent(update.Content, _options);
+                content = update.Content;
+            }
+
+            var title = update.Title is null ? current.Title : MemoryRules.NormalizeTitle(update.Title, content, _options);
+            var tags = update.Tags is null ? current.Tags : MemoryRules.NormalizeTags(update.Tags, _options);
+            var metadata = update.Metadata is null ? current.Metadata : MemoryRules.NormalizeMetadata(update.Metadata, _options);
+            var now = Now();
+            var changed = current with
+            {
+                Content = content,
+                Title = title,
+                Tags = tags,
+                Metadata = metadata,
+                Updated = now > current.Created ? now : current.Created,
+            };
+            await WriteAsync(shard, changed, MemoryDocument.ContentHash(content, title, tags), cancellationToken);
+            return changed;
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.delete");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var path = FilePath(shard, id);
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
+            var trash = Path.Combine(shard.Directory, TrashFolder);
+            var trashed = Path.Combine(trash, $"{Now().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}~{id}{MemoryDocument.Extension}");
+            try
+            {
+                Directory.CreateDirectory(trash);
+                File.Move(path, trashed, overwrite: true);
+            }
+            catch (FileNotFoundException)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnavailableException($"The memory could not be moved to the trash: {e.Message}", e);
+            }
+
+            shard.Index.Remove(id);
+            RecordChange(shard, id, deleted: true);
+            return true;
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    public async Task<Page<MemorySummary>> ListAsync(string user, ListQuery query, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        ArgumentNullException.ThrowIfNull(query);
+        CheckLimit(query.Limit);
+        CheckRange(query.Since, query.Until);
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshAsync(shard, cancellationToken);
+            return shard.Index.List(query);
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        ArgumentNullException.ThrowIfNull(query);
+        CheckLimit(query.Limit);
+        CheckRange(query.Since, query.Until);
+        var match = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
+        var offset = PageCursor.ParseSearch(query.Cursor, query.Text);
+        var started = Stopwatch.GetTimestamp();
+        using var activity = StorageTelemetry.Source.StartActivity("memento.search");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        float[]? queryVector = null;
+        if (_embeddings is not null)
+        {
+            queryVector = (await _embeddings.GenerateAsync([query.Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+        }
+
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshAsync(shard, cancellationToken);
+            List<SearchHit> hits;
+            if (queryVector is null)
+            {
+                hits = shard.Index.Search(match, query, offset, query.Limit + 1);
+            }
+            else
+            {
+                var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
+                hits = HybridRanking.Fuse(shard.Index.Search(match, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
+                    .Skip(offset).Take(query.Limit + 1).ToList();
+            }
+
+            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text) : null;
+            if (next is not null)
+            {
+                hits.RemoveAt(hits.Count - 1);
+            }
+
+            activity?.SetTag("memento.hits", hits.Count);
+            return new Page<SearchHit>(hits, next);
+        }
+        finally
+        {
+            shard.Gate.Release();
+            StorageTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    public async Task<UserStats> GetStatsAsync(string user, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshAsync(shard, cancellationToken);
+            var (count, bytes, oldest, newest, tags) = shard.Index.Stats();
+            var trash = Path.Combine(shard.Directory, TrashFolder);
+            var trashed = Directory.Exists(trash) ? Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension).Count() : 0;
+            return new UserStats(user, count, bytes, oldest, newest, tags, trashed);
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        IReadOnlyList<string> users = Directory.Exists(Root)
+            ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(MemoryRules.IsValidUser).Order(StringComparer.Ordinal)]
+            : [];
+        return Task.FromResult(users);
+    }
+
+    /// <summary>Brings every user's index up to date with the files (at start-up, so the first requests are fast).</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var user in await ListUsersAsync(cancellationToken))
+        {
+            var shard = Shard(user);
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                await RefreshAsync(shard, cancellationToken);
+            }
+            finally
+            {
+                shard.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Rebuilds one user's index from the files alone, dropping whatever it held.</summary>
+    public async Task RebuildIndexAsync(string user, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        var shard = Shard(user);
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            shard.ResetIndex(IndexFile(user), delete: true);
+            await FullScanAsync(shard, cancellationToken);
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+    }
+
+    /// <summary>Deletes trashed memories older than the retention period; returns how many.</summary>
+    public int PurgeTrash()
+    {
+        var cutoff = _time.GetUtcNow() - _options.TrashRetention;
+        var purged = 0;
+        foreach (var userDirectory in UserDirectories())
+        {
+            var trash = Path.Combine(userDirectory, TrashFolder);
+            if (!Directory.Exists(trash))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(trash))
+            {
+                var name = Path.GetFileName(file);
+                var stamp = name.Split('~', 2)[0];
+                var deleted = DateTimeOffset.TryParseExact(stamp, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+                    ? at
+                    : new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
+                if (deleted < cutoff && TryDelete(file))
+                {
+                    purged++;
+                }
+            }
+        }
+
+        if (purged > 0)
+        {
+            LogTrashPurged(purged);
+        }
+
+        return purged;
+    }
+
+    /// <summary>Deletes temporary files left by a crash (older than <see cref="StorageOptions.TempFileMaxAge"/>); returns how many.</summary>
+    public int CleanTempFiles()
+    {
+        var cutoff = _time.GetUtcNow().UtcDateTime - _options.TempFileMaxAge;
+        var removed = 0;
+        foreach (var userDirectory in UserDirectories())
+        {
+            foreach (var folder in new[] { userDirectory, ChangeLog.Folder(userDirectory) })
+            {
+                if (!Directory.Exists(folder))
+                {
+                    continue;
+                }
+
+                foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
+                {
+                    if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    {
+                        removed++;
+                    }
+                }
+            }
+        }
+
+        if (removed > 0)
+        {
+            LogTempFilesRemoved(removed);
+        }
+
+        return removed;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var shard in _users.Values)
+        {
+            shard.Dispose();
+        }
+    }
+
+    private async Task WriteAsync(UserShard shard, Memory memory, string hash, CancellationToken cancellationToken)
+    {
+        var path = FilePath(shard, memory.Id);
+        try
+        {
+            Directory.CreateDirectory(shard.Directory);
+            AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), _options.FlushToDisk, memory.Id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException($"The memory could not be written: {e.Message}", e);
+        }
+
+        var info = new FileInfo(path);
+        var vector = await EmbedAsync(memory, cancellationToken);
+        shard.Index.Upsert(new IndexEntry(memory, hash, info.LastWriteTimeUtc.Ticks, info.Length), vector);
+        RecordChange(shard, memory.Id, deleted: false);
+    }
+
+    private void RecordChange(UserShard shard, string id, bool deleted)
+    {
+        shard.Sequence++;
+        shard.Changes.Enqueue(new ChangeLog.Change(shard.Sequence, id, deleted));
+        while (shard.Changes.Count > ChangeLog.Capacity)
+        {
+            shard.Changes.Dequeue();
+        }
+
+        try
+        {
+            ChangeLog.Write(shard.Directory, InstanceId, shard.Sequence, shard.Changes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The memory itself is safe; other replicas pick it up at their next full rescan.
+            LogChangeLogFailed(shard.User, e.Message);
+        }
+    }
+
+    private Memory? FindByHash(UserShard shard, string hash)
+    {
+        foreach (var id in shard.Index.IdsWithHash(hash))
+        {
+            if (ReadFile(shard, id) is { } memory)
+            {
+                return memory;
+            }
+        }
+
+        return null;
+    }
+
+    private Memory? ReadFile(UserShard shard, string id)
+    {
+        var path = FilePath(shard, id);
+        string text;
+        DateTime written;
+        try
+        {
+            written = File.GetLastWriteTimeUtc(path);
+            text = File.ReadAllText(path, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return MemoryDocument.Parse(id, text, new DateTimeOffset(written, TimeSpan.Zero), _options.MaxTitleLength);
+        }
+        catch (FormatException e)
+        {
+            LogMalformed(path, e.Message);
+            return null;
+        }
+    }
+
+    private async Task RefreshAsync(UserShard shard, CancellationToken cancellationToken)
+    {
+        if (!shard.Loaded || _time.GetUtcNow() - shard.LastFullScan >= _options.RescanInterval)
+        {
+            await FullScanAsync(shard, cancellationToken);
+            return;
+        }
+
+        await SyncChangeLogsAsync(shard, cancellationToken);
+    }
+
+    /// <summary>Applies what other replicas logged since this one last looked; rescans when it missed too much.</summary>
+    private async Task SyncChangeLogsAsync(UserShard shard, CancellationToken cancellationToken)
+    {
+        var folder = ChangeLog.Folder(shard.Directory);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var changed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var gap = false;
+        foreach (var path in Directory.EnumerateFiles(folder))
+        {
+            var instance = Path.GetFileName(path);
+            if (instance == InstanceId || instance.StartsWith('.'))
+            {
+                continue;
+            }
+
+            var snapshot = ChangeLog.Read(path);
+            var seen = shard.Seen.GetValueOrDefault(instance);
+            if (snapshot is null || snapshot.Sequence == seen)
+            {
+                continue;
+            }
+
+            if (snapshot.Sequence < seen || snapshot.Changes.Count == 0 || snapshot.Changes[0].Sequence > seen + 1)
+            {
+                gap = true;
+            }
+            else
+            {
+                foreach (var change in snapshot.Changes.Where(c => c.Sequence > seen))
+                {
+                    changed[change.Id] = change.Deleted;
+                }
+            }
+
+            shard.Seen[instance] = snapshot.Sequence;
+        }
+
+        if (gap)
+        {
+            await FullScanAsync(shard, cancellationToken);
+            return;
+        }
+
+        if (changed.Count == 0)
+        {
+            return;
+        }
+
+        using (var batch = shard.Index.BeginBatch())
+        {
+            foreach (var id in changed.Keys)
+            {
+                await ReindexAsync(shard, id, cancellationToken);
+            }
+
+            batch.Commit();
+        }
+
+        StorageTelemetry.IndexRefreshes.Add(1, new KeyValuePair<string, object?>("memento.refresh.kind", "changes"));
+    }
+
+    /// <summary>Compares every memory file of the user with the index and applies the differences.</summary>
+    private async Task FullScanAsync(UserShard shard, CancellationToken cancellationToken)
+    {
+        using var activity = StorageTelemetry.Source.StartActivity("memento.index.rescan");
+        activity?.SetTag("memento.user", shard.User);
+
+        // Sequences first: anything logged after this point is applied again at the next request.
+        var sequences = ReadSequences(shard);
+        var stamps = shard.Index.FileStamps();
+        var updated = 0;
+        using (var batch = shard.Index.BeginBatch())
+        {
+            if (Directory.Exists(shard.Directory))
+            {
+                var files = new DirectoryInfo(shard.Directory).EnumerateFiles("*" + MemoryDocument.Extension);
+                foreach (var file in files)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var name = file.Name;
+                    if (name.StartsWith('.'))
+                    {
+                        continue;
+                    }
+
+                    var id = name[..^MemoryDocument.Extension.Length];
+                    if (!MemoryRules.IsValidId(id))
+                    {
+                        if (shard.Warned.Add(name))
+                        {
+                            LogBadFileName(file.FullName);
+                        }
+
+                        continue;
+                    }
+
+                    var stamp = (file.LastWriteTimeUtc.Ticks, file.Length);
+                    if (stamps.Remove(id, out var known) && known == stamp)
+                    {
+                        continue;
+                    }
+
+                    await IndexFileAsync(shard, id, file.FullName, stamp, cancellationToken);
+                    updated++;
+                }
+            }
+
+            foreach (var gone in stamps.Keys)
+            {
+                shard.Index.Remove(gone);
+            }
+
+            batch.Commit();
+        }
+
+        shard.Seen = sequences;
+        shard.Loaded = true;
+        shard.LastFullScan = _time.GetUtcNow();
+        activity?.SetTag("memento.files_indexed", updated);
+        StorageTelemetry.IndexRefreshes.Add(1, new KeyValuePair<string, object?>("memento.refresh.kind", "full"));
+        PruneChangeLogs(shard);
+    }
+
+    private async Task ReindexAsync(UserShard shard, string id, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(FilePath(shard, id));
+        if (!info.Exists)
+        {
+            shard.Index.Remove(id);
+            return;
+        }
+
+        var stamp = (info.LastWriteTimeUtc.Ticks, info.Length);
+        if (shard.Index.FileStamp(id) != stamp)
+        {
+            await IndexFileAsync(shard, id, info.FullName, stamp, cancellationToken);
+        }
+    }
+
+    private async Task IndexFileAsync(UserShard shard, string id, string path, (long Ticks, long Length) stamp, CancellationToken cancellationToken)
+    {
+        Memory memory;
+        try
+        {
+            var text = await File.ReadAllTextAsync(path, Encoding.UTF8, cancellationToken);
+            memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            shard.Index.Remove(id);
+            return;
+        }
+        catch (Exception e) when (e is FormatException or IOException or DecoderFallbackException)
+        {
+            shard.Index.Remove(id);
+            if (shard.Warned.Add($"{id}@{stamp.Ticks}"))
+            {
+                LogMalformed(path, e.Message);
+            }
+
+            return;
+        }
+
+        var vector = await EmbedAsync(memory, cancellationToken);
+        shard.Index.Upsert(new IndexEntry(memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), stamp.Ticks, stamp.Length), vector);
+    }
+
+    private async Task<float[]?> EmbedAsync(Memory memory, CancellationToken cancellationToken)
+    {
+        if (_embeddings is null)
+        {
+            return null;
+        }
+
+        var embeddings = await _embeddings.GenerateAsync([memory.Title + "\n" + memory.Content], cancellationToken: cancellationToken);
+        return embeddings[0].Vector.ToArray();
+    }
+
+    private Dictionary<string, long> ReadSequences(UserShard shard)
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        var folder = ChangeLog.Folder(shard.Directory);
+        if (!Directory.Exists(folder))
+        {
+            return result;
+        }
+
+        foreach (var path in Directory.EnumerateFiles(folder))
+        {
+            var instance = Path.GetFileName(path);
+            if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.Read(path) is { } snapshot)
+            {
+                result[instance] = snapshot.Sequence;
+            }
+        }
+
+        return result;
+    }
+
+    private void PruneChangeLogs(UserShard shard)
+    {
+        var folder = ChangeLog.Folder(shard.Directory);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var cutoff = _time.GetUtcNow().UtcDateTime - _options.ChangeLogRetention;
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles())
+        {
+            if (file.Name != InstanceId && !file.Name.StartsWith('.') && file.LastWriteTimeUtc < cutoff)
+            {
+                TryDelete(file.FullName);
+            }
+        }
+    }
+
+    private UserShard Shard(string user)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _users.GetOrAdd(user, u => new UserShard(u, Path.Combine(Root, u), IndexFile(u)));
+    }
+
+    private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");
+
+    private static string FilePath(UserShard shard, string id) => Path.Combine(shard.Directory, id + MemoryDocument.Extension);
+
+    private IEnumerable<string> UserDirectories() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Where(d => MemoryRules.IsValidUser(Path.GetFileName(d)))
+            : [];
+
+    private DateTimeOffset Now()
+    {
+        var now = _time.GetUtcNow();
+        return DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+    }
+
+    private static void CheckLimit(int limit)
+    {
+        if (limit is < 1 or > 100)
+        {
+            throw new MemoryValidationException($"The limit is {limit}; ask for 1 to 100 results at a time and page with the cursor.");
+        }
+    }
+
+    private static void CheckRange(DateTimeOffset? since, DateTimeOffset? until)
+    {
+        if (since is { } s && until is { } u && u <= s)
+        {
+            throw new MemoryValidationException("'until' must be later than 'since'.");
+        }
+    }
+
+    private static bool IsUnder(string path, string root)
+    {
+        var relative = Path.GetRelativePath(root, path);
+        return relative == "." || (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(relative));
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped the memory file {Path}: {Reason}")]
+    private partial void LogMalformed(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {Path}: the file name is not a valid memory id (A-Z, a-z, 0-9, '.', '_', '-').")]
+    private partial void LogBadFileName(string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not update the change log of user {User}: {Reason}")]
+    private partial void LogChangeLogFailed(string user, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} memories from the trash")]
+    private partial void LogTrashPurged(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} temporary files left by an interrupted write")]
+    private partial void LogTempFilesRemoved(int count);
+
+    /// <summary>One user's index and what this instance knows about the other replicas' changes.</summary>
+    private sealed class UserShard(string user, string directory, string? indexFile) : IDisposable
+    {
+        public string User { get; } = user;
+
+        public string Directory { get; } = directory;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public MemoryIndex Index { get; private set; } = MemoryIndex.Open(indexFile);
+
+        public bool Loaded { get; set; }
+
+        public DateTimeOffset LastFullScan { get; set; }
+
+        public Dictionary<string, long> Seen { get; set; } = new(StringComparer.Ordinal);
+
+        public long Sequence { get; set; }
+
+        public Queue<ChangeLog.Change> Changes { get; } = new();
+
+        public HashSet<string> Warned { get; } = new(StringComparer.Ordinal);
+
+        public void ResetIndex(string? indexFile, bool delete)
+        {
+            Index.Dispose();
+            if (delete && indexFile is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                foreach (var file in new[] { indexFile, indexFile + "-wal", indexFile + "-shm" })
+                {
+                    File.Delete(file);
+                }
+            }
+
+            Index = MemoryIndex.Open(indexFile);
+            Loaded = false;
+            Seen.Clear();
+            Warned.Clear();
+        }
+
+        public void Dispose()
+        {
+            Index.Dispose();
+            Gate.Dispose();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Memento.McpServer.Storage;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+
+namespace Memento.McpServer.Tools;
+
+/// <summary>A memory in full, as tools return it.</summary>
+public sealed record MemoryView(
+    string Id,
+    string Uri,
+    string Title,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset Created,
+    DateTimeOffset Updated,
+    string Content,
+    string? Source,
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    public static MemoryView From(Memory m) =>
+        new(m.Id, MemoryUri.For(m.Id), m.Title, m.Tags, m.Created, m.Updated, m.Content, m.Source, m.Metadata);
+}
+
+/// <summary>A memory without its full content.</summary>
+public sealed record MemorySummaryView(
+    string Id,
+    string Uri,
+    string Title,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset Created,
+    DateTimeOffset Updated,
+    int ContentLength,
+    string Preview)
+{
+    public static MemorySummaryView From(MemorySummary m) =>
+        new(m.Id, MemoryUri.For(m.Id), m.Title, m.Tags, m.Created, m.Updated, m.ContentLength, m.Preview);
+}
+
+/// <summary>The result of <c>store_memory</c>: the memory, and false in <c>Created</c> when an identical one already existed.</summary>
+public sealed record StoreMemoryResult(bool Created, MemorySummaryView Memory);
+
+/// <summary>The result of <c>update_memory</c>.</summary>
+public sealed record UpdateMemoryResult(MemorySummaryView Memory);
+
+/// <summary>The result of <c>delete_memory</c>.</summary>
+public sealed record DeleteMemoryResult(string MemoryId, bool Deleted, string Message);
+
+/// <summary>One page of <c>list_memories</c>; pass <c>NextCursor</c> back as <c>cursor</c> for the next page.</summary>
+public sealed record MemoryPageResult(IReadOnlyList<MemorySummaryView> Memories, string? NextCursor);
+
+/// <summary>One search hit: the memory, its relevance and a snippet around the matched words.</summary>
+public sealed record SearchHitView(MemorySummaryView Memory, double Score, string Snippet);
+
+/// <summary>One page of <c>retrieve_memories</c>, best first.</summary>
+public sealed record SearchResult(string Query, IReadOnlyList<SearchHitView> Hits, string? NextCursor);
+
+/// <summary>Counts and sizes for one user.</summary>
+public sealed record UserStatsResult(
+    string User,
+    int MemoryCount,
+    long TotalContentBytes,
+    DateTimeOffset? Oldest,
+    DateTimeOffset? Newest,
+    IReadOnlyDictionary<string, int> Tags,
+    int TrashedCount)
+{
+    public static UserStatsResult From(UserStats s) =>
+        new(s.User, s.MemoryCount, s.TotalContentBytes, s.Oldest, s.Newest, s.Tags, s.TrashedCount);
+}
+
+/// <summary>One page of <c>list_users</c> with each user's statistics.</summary>
+public sealed record UserListResult(IReadOnlyList<UserStatsResult> Users, int TotalUsers, string? NextCursor);
+
+/// <summary>The URIs under which memories are MCP resources.</summary>
+public static class MemoryUri
+{
+    public const string Prefix = "memento://memories/";
+    public const string Template = Prefix + "{id}";
+
+    public static string For(string id) => Prefix + id;
+}
+
+/// <summary>Builds tool results: structured content for programs, readable text for models and people.</summary>
+internal static class ToolResults
+{
+    public static CallToolResult Create<T>(T value, string text) => new()
+    {
+        Content = [new TextContentBlock { Text = text }],
+        StructuredContent = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T))),
+    };
+
+    public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Describe(MemorySummaryView m) =>
+        $"- {m.Title} (id {m.Id}, created {Date(m.Created)}{TagText(m.Tags)})";
+
+    public static string Describe(MemoryView m)
+    {
+        var text = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"# {m.Title}")
+            .AppendLine(CultureInfo.InvariantCulture, $"id: {m.Id}")
+            .AppendLine(CultureInfo.InvariantCulture, $"created: {Date(m.Created)}, updated: {Date(m.Updated)}");
+        if (m.Tags.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"tags: {string.Join(", ", m.Tags)}");
+        }
+
+        if (m.Source is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"source: {m.Source}");
+        }
+
+        foreach (var (key, value) in m.Metadata)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{key}: {value}");
+        }
+
+        return text.AppendLine().Append(m.Content).ToString();
+    }
+
+    public static string Page(string heading, IEnumerable<string> lines, string? nextCursor)
+    {
+        var text = new StringBuilder(heading).AppendLine();
+        foreach (var line in lines)
+        {
+            text.AppendLine(line);
+        }
+
+        if (nextCursor is not null)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"More results: call again with cursor \"{nextCursor}\".");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string TagText(IReadOnlyList<string> tags) =>
+        tags.Count == 0 ? "" : ", tags: " + string.Join(", ", tags);
+}

@@ -1,0 +1,137 @@
+using Memento.Tests.Infrastructure;
+using Memento.McpServer.Search;
+using Memento.McpServer.Storage;
+
+namespace Memento.Tests.Storage;
+
+/// <summary>Two store instances on one root behave like two replicas sharing a volume, each with its own index.</summary>
+public sealed class ReplicaTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_write_through_one_replica_is_found_by_the_other_at_its_next_request()
+    {
+        using var env = new TestStore();
+        var a = env.Store;
+        var b = env.Open();
+        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("kubernetes budget"), Ct)).Items);
+
+        var stored = (await a.StoreAsync("alice", new NewMemory("Budget review for the kubernetes cluster", "Cluster costs"), Ct)).Memory;
+        var found = await b.SearchAsync("alice", new SearchQuery("kubernetes budget"), Ct);
+
+        Assert.Equal(stored.Id, Assert.Single(found.Items).Memory.Id);
+
+        await a.UpdateAsync("alice", stored.Id, new MemoryUpdate("Budget review for the database cluster"), Ct);
+        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("kubernetes"), Ct)).Items);
+        Assert.Single((await b.SearchAsync("alice", new SearchQuery("database"), Ct)).Items);
+
+        await a.DeleteAsync("alice", stored.Id, Ct);
+        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("database"), Ct)).Items);
+        Assert.Equal(0, (await b.GetStatsAsync("alice", Ct)).MemoryCount);
+    }
+
+    [Fact]
+    public async Task Both_replicas_writing_the_same_user_concurrently_keep_every_write_once()
+    {
+        using var env = new TestStore();
+        var replicas = new[] { env.Store, env.Open() };
+
+        var writes = Enumerable.Range(0, 2).Select(r => Task.Run(async () =>
+        {
+            var ids = new List<string>();
+            for (var i = 0; i < 100; i++)
+            {
+                ids.Add((await replicas[r].StoreAsync("alice", new NewMemory($"replica {r} note {i} about topic{i % 7}"), Ct)).Memory.Id);
+            }
+
+            return ids;
+        }, Ct)).ToArray();
+        var acknowledged = (await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60), Ct)).SelectMany(ids => ids).ToList();
+
+        Assert.Equal(200, acknowledged.Distinct().Count());
+        Assert.Equal(200, Directory.GetFiles(env.UserDirectory("alice"), "*.md").Length);
+        foreach (var replica in replicas)
+        {
+            var listed = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var page = await replica.ListAsync("alice", new ListQuery(Limit: 100, Cursor: cursor), Ct);
+                listed.AddRange(page.Items.Select(m => m.Id));
+                cursor = page.NextCursor;
+            }
+            while (cursor is not null);
+
+            Assert.Equal(acknowledged.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task The_same_memory_stored_through_two_replicas_at_once_is_kept_once()
+    {
+        using var env = new TestStore();
+        var a = env.Store;
+        var b = env.Open();
+        await a.ListAsync("alice", new ListQuery(), Ct);
+        await b.ListAsync("alice", new ListQuery(), Ct);
+
+        var results = await Task.WhenAll(
+            Task.Run(() => a.StoreAsync("alice", new NewMemory("identical content", "same"), Ct), Ct),
+            Task.Run(() => b.StoreAsync("alice", new NewMemory("identical content", "same"), Ct), Ct)).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(results[0].Memory.Id, results[1].Memory.Id);
+        Assert.Single(results, r => r.Created);
+        Assert.Single(Directory.GetFiles(env.UserDirectory("alice"), "*.md"));
+    }
+
+    [Fact]
+    public async Task The_index_catches_up_from_the_files_alone_after_a_restart()
+    {
+        using var indexDir = new TempDirectory("memento-index");
+        using var env = new TestStore(search: new SearchOptions { IndexPath = indexDir.Path });
+        for (var i = 0; i < 50; i++)
+        {
+            await env.Store.StoreAsync("alice", new NewMemory($"meeting notes {i} about the roadmap", Tags: [i % 2 == 0 ? "even" : "odd"]), Ct);
+        }
+
+        var before = await env.Store.SearchAsync("alice", new SearchQuery("roadmap meetings", Tags: ["even"], Limit: 100), Ct);
+        env.Store.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(indexDir.Path, recursive: true);
+
+        var restarted = env.Open();
+        var after = await restarted.SearchAsync("alice", new SearchQuery("roadmap meetings", Tags: ["even"], Limit: 100), Ct);
+
+        Assert.Equal(25, before.Items.Count);
+        Assert.Equal(before.Items.Select(h => h.Memory.Id).Order(), after.Items.Select(h => h.Memory.Id).Order());
+        Assert.True(File.Exists(Path.Combine(indexDir.Path, "alice.db")));
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_index_gives_the_same_results()
+    {
+        using var env = new TestStore();
+        for (var i = 0; i < 30; i++)
+        {
+            await env.Store.StoreAsync("alice", new NewMemory($"gardening diary entry {i}: tomatoes and basil"), Ct);
+        }
+
+        var before = await env.Store.SearchAsync("alice", new SearchQuery("tomato", Limit: 50), Ct);
+        await env.Store.RebuildIndexAsync("alice", Ct);
+        var after = await env.Store.SearchAsync("alice", new SearchQuery("tomato", Limit: 50), Ct);
+
+        Assert.Equal(30, before.Items.Count);
+        Assert.Equal(before.Items.Select(h => h.Memory.Id), after.Items.Select(h => h.Memory.Id));
+    }
+
+    [Fact]
+    public async Task The_index_may_not_live_on_the_shared_root()
+    {
+        using var env = new TestStore();
+
+        var error = Assert.Throws<InvalidOperationException>(() => env.Open(search: new SearchOptions { IndexPath = Path.Combine(env.Root, "index") }));
+
+        Assert.Contains("Memento:Search:IndexPath", error.Message, StringComparison.Ordinal);
+    }
+}

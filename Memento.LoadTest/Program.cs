@@ -105,7 +105,9 @@ internal static class Usage
           --root DIR            storage root; a seeded root is reused (<root>.corpus.json); default: temp, removed
           --memories N          corpus size (default 10000)
           --users M             spread the corpus over M users bench-000.. (default 1)
-          --seed-clients N      concurrent clients while seeding (default 8)
+          --seed-with WAY       files: Markdown files in the store's on-disk format (default, fast);
+                                tools: store_memory calls over MCP (slow: one flush to disk each)
+          --seed-clients N      concurrent clients when seeding with tools (default 8)
           --clients N[,N...]    concurrent clients per phase (default 16)
           --duration S          seconds per phase (default 20)
           --requests N          requests per phase instead of a duration
@@ -139,6 +141,7 @@ internal static class Usage
             Memories = a.Int("memories", 10_000),
             Users = a.Int("users", 1),
             SeedClients = a.Int("seed-clients", 8),
+            SeedWith = a.String("seed-with", "files") is var way && way is "files" or "tools" ? way : throw new ArgumentException("--seed-with: files or tools."),
             Clients = a.String("clients", "16").Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             Duration = a.Seconds("duration", 20),
             Requests = a.Int("requests", 0),

@@ -104,12 +104,26 @@ public sealed class KillFault(FaultOptions options, TextWriter log)
             Stopwatch.GetElapsedTime(started) >= duration
             || (options.Writes > 0 && ledger.AcknowledgedCount >= options.Writes && Volatile.Read(ref kills) >= options.MinimumKills);
 
+        // Kill one replica, start it again at once, and before the next kill wait for it to be back, so
+        // that one replica is always answering; the restart overlaps the wait between kills.
         var killer = Task.Run(async () =>
         {
             var victim = 0;
+            Task? restarting = null;
+            while (ledger.AcknowledgedCount == 0 && !Done())
+            {
+                // Kills count only under load: wait for the first acknowledged store.
+                await Task.Delay(50, stop.Token);
+            }
+
             while (!Done())
             {
                 await Task.Delay(options.KillEvery, stop.Token);
+                if (restarting is not null)
+                {
+                    await restarting;
+                }
+
                 if (Done())
                 {
                     break;
@@ -120,9 +134,17 @@ public sealed class KillFault(FaultOptions options, TextWriter log)
                 Interlocked.Increment(ref kills);
                 report.Event($"kill -9 {replica.Name} (acknowledged stores so far: {ledger.AcknowledgedCount})");
                 var restart = Stopwatch.GetTimestamp();
-                await replica.StartAndWaitAsync(TimeSpan.FromSeconds(60), stop.Token);
-                report.Event($"{replica.Name} back after {Stopwatch.GetElapsedTime(restart).TotalSeconds:0.0} s");
+                restarting = Task.Run(async () =>
+                {
+                    await replica.StartAndWaitAsync(TimeSpan.FromSeconds(60), stop.Token);
+                    report.Event($"{replica.Name} back after {Stopwatch.GetElapsedTime(restart).TotalSeconds:0.0} s");
+                }, stop.Token);
                 victim = 1 - victim;
+            }
+
+            if (restarting is not null)
+            {
+                await restarting;
             }
         }, stop.Token);
 

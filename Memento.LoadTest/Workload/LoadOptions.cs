@@ -30,8 +30,8 @@ public sealed record LoadOptions
 
     public int Seed { get; init; } = 42;
 
-    /// <summary>How the corpus is written: <c>tools</c> (store_memory calls) or <c>files</c> (the store's own code, in process).</summary>
-    public string SeedWith { get; init; } = "tools";
+    /// <summary>How the corpus is written: <c>files</c> (Markdown files in the store's format; the default) or <c>tools</c> (store_memory calls).</summary>
+    public string SeedWith { get; init; } = "files";
 
     public int SeedClients { get; init; } = 8;
 

@@ -45,6 +45,11 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                     manifest.LoadInto(_ids);
                     corpusInfo = new CorpusInfo(manifest.Memories, manifest.Users, manifest.SeededBy + " (earlier run)", manifest.SeedSeconds, root);
                 }
+                else if (options.SeedWith == "files")
+                {
+                    corpusInfo = SeedFiles(root);
+                    CorpusManifest.Write(root, options, corpusInfo, _ids);
+                }
                 else
                 {
                     await seeding.StartAndWaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
@@ -116,6 +121,16 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
     }
 
     private int CountFor(string user) => _ids.Snapshot().TryGetValue(user, out var ids) ? ids.Length : 0;
+
+    private CorpusInfo SeedFiles(string root)
+    {
+        log.WriteLine($"Seeding {options.Memories:N0} memories over {options.Users} user(s) as Markdown files...");
+        var started = Stopwatch.GetTimestamp();
+        FileSeeder.Seed(root, options, _ids);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        log.WriteLine($"Seeded {options.Memories:N0} in {seconds:0.0} s ({options.Memories / seconds:0} per second)");
+        return new CorpusInfo(options.Memories, options.Users, "Markdown files written directly in the store's format", Math.Round(seconds, 1), root);
+    }
 
     private async Task<CorpusInfo> SeedAsync(Uri endpoint, int? pid, string root, CancellationToken cancellationToken)
     {

@@ -19,13 +19,13 @@ public sealed class KillFaultTests
             ServerDll = RepoPaths.ProjectDll("Memento.McpServer"),
             WorkDirectory = work.Path,
             Clients = 4,
-            Users = 2,
-            KillEvery = TimeSpan.FromSeconds(1.5),
+            Users = 4,
+            KillEvery = TimeSpan.FromSeconds(1),
             MinimumKills = 3,
             Writes = 300,
             Duration = TimeSpan.FromSeconds(30),
         };
-        using var log = new StringWriter();
+        using var log = new TestOutputWriter();
         // The run disposes its replicas when cancelled, so a hang cannot leave processes behind.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(55));
@@ -35,5 +35,15 @@ public sealed class KillFaultTests
         Assert.True(report.Passed, report.ToText());
         Assert.Contains(report.Facts, f => f.Key == "kills (SIGKILL)" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 3);
         Assert.Contains(report.Facts, f => f.Key == "stores acknowledged" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 300);
+    }
+}
+
+/// <summary>Sends the fault run's progress lines to the test's output, so a failure shows its timeline.</summary>
+internal sealed class TestOutputWriter : StringWriter
+{
+    public override void WriteLine(string? value)
+    {
+        TestContext.Current.TestOutputHelper?.WriteLine(value ?? "");
+        base.WriteLine(value);
     }
 }

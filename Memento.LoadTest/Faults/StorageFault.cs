@@ -23,7 +23,7 @@ public enum StorageFaultKind
 /// healed, stores must work again; and afterwards every acknowledged store is on disk once, whole,
 /// readable and found, while no store from the broken stage left anything behind.
 /// </summary>
-public sealed class StorageFault(FaultOptions options, StorageFaultKind kind, TextWriter log)
+public sealed partial class StorageFault(FaultOptions options, StorageFaultKind kind, TextWriter log)
 {
     private static readonly string[] ClearWords = ["read-only", "read only", "readonly", "full", "space", "storage", "writ", "unavailable"];
 
@@ -223,13 +223,16 @@ public sealed class StorageFault(FaultOptions options, StorageFaultKind kind, Te
         return result;
     }
 
-    // A clear error is the tool's own message (not a transport failure, not the SDK's generic
-    // "An error occurred invoking ..."), free of stack traces, saying what is wrong with the storage.
+    // A clear error is the tool's own message (not a transport failure, not the SDK's bare
+    // "An error occurred invoking 'x'." that an unhandled exception becomes), free of stack traces, saying what is wrong with the storage.
     private static bool IsClear(Exception e) =>
         e is ToolCallException tool
-        && !tool.ToolMessage.Contains("An error occurred invoking", StringComparison.OrdinalIgnoreCase)
+        && !GenericToolError().IsMatch(tool.ToolMessage.Trim())
         && !tool.ToolMessage.Contains("   at ", StringComparison.Ordinal)
         && ClearWords.Any(w => tool.ToolMessage.Contains(w, StringComparison.OrdinalIgnoreCase));
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^An error occurred invoking '[^']*'\.?$")]
+    private static partial System.Text.RegularExpressions.Regex GenericToolError();
 
     private static async Task<bool> AliveAsync(ServerProcess server)
     {

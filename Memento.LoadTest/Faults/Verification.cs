@@ -13,6 +13,7 @@ public static class Verification
         report.Fact("memory files on disk", scan.MemoryFiles);
         report.Fact("torn memory files", scan.TornFiles.Count);
         report.Fact("other files in user folders", scan.OtherFiles.Count == 0 ? "none" : string.Join(", ", scan.OtherFiles.Take(10)));
+        report.Fact("hidden temp files (.tmp-*) on disk", scan.TempFiles.Count);
 
         var missing = new List<string>();
         var duplicated = new List<string>();
@@ -45,6 +46,7 @@ public static class Verification
             $"stores on disk more than once: {string.Join("; ", duplicated.Concat(unacknowledgedDuplicated).Take(5))}");
         report.Expect(misplaced.Count == 0, $"stores under another id or user than acknowledged: {string.Join("; ", misplaced.Take(5))}");
         report.Expect(scan.TornFiles.Count == 0, $"torn memory files: {string.Join(", ", scan.TornFiles.Take(5))}");
+        report.Expect(scan.TempFiles.Count == 0, $"temp files left on disk: {string.Join(", ", scan.TempFiles.Take(5))}");
         report.Expect(scan.OtherFiles.Count == 0, $"files in user folders that are neither memories nor hidden temp files: {string.Join(", ", scan.OtherFiles.Take(5))}");
     }
 

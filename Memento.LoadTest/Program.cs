@@ -125,7 +125,8 @@ internal static class Usage
           --clients N           concurrent clients (default 8)
           --duration S          seconds of load (default 30; fault-readonly/diskfull: per stage, default 6)
           --kill-every S        fault-kill: seconds between kills (default 3)
-          --writes N            fault-kill: stop after N acknowledged stores (default: run for --duration)
+          --writes N            fault-kill: may stop once N stores are acknowledged and --kills done
+          --kills N             fault-kill: may stop once N kills are done (with --writes; default 0)
           --users M             users the writes go to (default 4)
           --json [FILE]         also write the outcome as JSON
         """;
@@ -162,6 +163,7 @@ internal static class Usage
         Duration = a.String("duration") is null ? null : a.Seconds("duration", 0),
         KillEvery = a.Seconds("kill-every", 3),
         Writes = a.Int("writes", 0),
+        MinimumKills = a.Int("kills", 0),
         Users = a.Int("users", 4),
         UserHeader = a.String("user-header", "X-Memento-User"),
         ServerEnvironment = a.ParseServerEnvironment(),

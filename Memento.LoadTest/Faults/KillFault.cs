@@ -102,7 +102,8 @@ public sealed class KillFault(FaultOptions options, TextWriter log)
 
         bool Done() =>
             Stopwatch.GetElapsedTime(started) >= duration
-            || (options.Writes > 0 && ledger.AcknowledgedCount >= options.Writes && Volatile.Read(ref kills) >= options.MinimumKills);
+            || ((options.Writes > 0 || options.MinimumKills > 0)
+                && ledger.AcknowledgedCount >= options.Writes && Volatile.Read(ref kills) >= options.MinimumKills);
 
         // Kill one replica, start it again at once, and before the next kill wait for it to be back, so
         // that one replica is always answering; the restart overlaps the wait between kills.

@@ -37,15 +37,21 @@ public sealed class Corpus(int seed)
         azure aks bicep helm terraform docker container image registry pipeline build test lint
         """.Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries);
 
+    // Real notes follow Zipf's law: a few words everywhere, a long tail of rare ones (names, places,
+    // jargon). Made-up words extend the everyday vocabulary into that tail, deterministically.
+    private static readonly string[] Words = [.. Vocabulary, .. TailWords(5_000 - Vocabulary.Length)];
+
     private static readonly string[] Tags =
         ["work", "personal", "family", "travel", "finance", "health", "home", "ideas", "reading", "ops",
          "meetings", "todo", "projects", "learning", "shopping", "car", "school", "friends", "archive", "urgent"];
 
     private static readonly string[] Fillers = ["the", "a", "with", "for", "about", "and", "to", "from", "before", "after", "on", "in"];
 
+    private const int CommonWords = 50;
+
     private readonly Random _random = new(seed);
 
-    public static int VocabularySize => Vocabulary.Length;
+    public static int VocabularySize => Words.Length;
 
     /// <summary>A memory; <paramref name="marker"/> (letters and digits only) is embedded so it can be found exactly.</summary>
     public GeneratedMemory Next(string? marker = null)
@@ -77,22 +83,52 @@ public sealed class Corpus(int seed)
         }
     }
 
-    /// <summary>A plain-language query of one to three vocabulary words, as a person would type it.</summary>
+    /// <summary>A plain-language query of one to three words (outside the 50 most common), as a person would type it.</summary>
     public string Query()
     {
         lock (_random)
         {
             var count = 1 + _random.Next(3);
-            return string.Join(' ', Enumerable.Range(0, count).Select(_ => Word()));
+            return string.Join(' ', Enumerable.Range(0, count).Select(_ => QueryWord()));
         }
     }
 
-    // Skewed choice: low indexes are common, the tail is rare, as in real notes.
+    // Zipf-like choice (log-uniform rank): the word of rank r is about twice as common as rank 2r.
     private string Word()
     {
-        var u = _random.NextDouble();
-        var index = (int)(Vocabulary.Length * u * u);
-        return Vocabulary[Math.Min(index, Vocabulary.Length - 1)];
+        var index = (int)Math.Pow(Words.Length, _random.NextDouble()) - 1;
+        return Words[Math.Clamp(index, 0, Words.Length - 1)];
+    }
+
+    // People search for the words that set a note apart, not for the ones in nearly every note.
+    private string QueryWord()
+    {
+        int index;
+        do
+        {
+            index = (int)Math.Pow(Words.Length, _random.NextDouble()) - 1;
+        }
+        while (index < CommonWords);
+
+        return Words[Math.Min(index, Words.Length - 1)];
+    }
+
+    private static IEnumerable<string> TailWords(int count)
+    {
+        string[] onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "st", "tr", "gl"];
+        string[] vowels = ["a", "e", "i", "o", "u", "ai", "ou"];
+        string[] codas = ["", "n", "r", "s", "l", "x", "nd", "rk"];
+        var random = new Random(7);
+        var seen = new HashSet<string>(Vocabulary, StringComparer.Ordinal);
+        while (seen.Count < Vocabulary.Length + count)
+        {
+            var syllables = 2 + random.Next(2);
+            var word = string.Concat(Enumerable.Range(0, syllables).Select(_ => onsets[random.Next(onsets.Length)] + vowels[random.Next(vowels.Length)])) + codas[random.Next(codas.Length)];
+            if (seen.Add(word))
+            {
+                yield return word;
+            }
+        }
     }
 }
 

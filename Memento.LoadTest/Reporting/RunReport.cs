@@ -32,6 +32,10 @@ public sealed record RunReport(
         if (ColdStart is { } cold)
         {
             text.AppendLine(c, $"Cold start: alive after {cold.AliveSeconds:0.00} s, first successful search after {cold.FirstSearchSeconds:0.00} s ({cold.Note})");
+            if (cold.AllUsersSeconds is { } all)
+            {
+                text.AppendLine(c, $"            every user ({Corpus.Users}) searched once after {all:0.00} s; the phases start after that");
+            }
         }
 
         foreach (var phase in Phases)
@@ -73,7 +77,11 @@ public sealed record RunReport(
 public sealed record CorpusInfo(int Memories, int Users, string SeededBy, double SeedSeconds, string Root);
 
 /// <summary>Seconds from process start until <c>/alive</c> answered and until the first search returned hits.</summary>
-public sealed record ColdStart(double AliveSeconds, double FirstSearchSeconds, string Note);
+public sealed record ColdStart(double AliveSeconds, double FirstSearchSeconds, string Note)
+{
+    /// <summary>Seconds from process start until one search for every user of the corpus had answered.</summary>
+    public double? AllUsersSeconds { get; init; }
+}
 
 public sealed record PhaseReport(
     string Name,

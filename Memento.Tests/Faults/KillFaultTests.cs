@@ -22,19 +22,19 @@ public sealed class KillFaultTests
             Users = 4,
             KillEvery = TimeSpan.FromSeconds(1),
             MinimumKills = 3,
-            Writes = 300,
+            Writes = 200,
             Duration = TimeSpan.FromSeconds(30),
         };
         using var log = new TestOutputWriter();
         // The run disposes its replicas when cancelled, so a hang cannot leave processes behind.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(55));
+        deadline.CancelAfter(TimeSpan.FromSeconds(58));
 
         var report = await new KillFault(options, log).RunAsync(deadline.Token);
 
         Assert.True(report.Passed, report.ToText());
         Assert.Contains(report.Facts, f => f.Key == "kills (SIGKILL)" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 3);
-        Assert.Contains(report.Facts, f => f.Key == "stores acknowledged" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 300);
+        Assert.Contains(report.Facts, f => f.Key == "stores acknowledged" && int.Parse(f.Value, System.Globalization.CultureInfo.InvariantCulture) >= 200);
     }
 }
 

@@ -87,6 +87,12 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     Console.Error.WriteLine("Cancelled.");
     return 130;
 }
+catch (Exception e) when (e is not OperationCanceledException)
+{
+    // A failed run ends with one readable line and exit code 1, not an unhandled-exception dump.
+    Console.Error.WriteLine($"The run failed: {e.GetType().Name}: {e.Message}");
+    return 1;
+}
 
 internal static class Usage
 {

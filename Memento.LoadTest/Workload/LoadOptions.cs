@@ -1,0 +1,47 @@
+namespace Memento.LoadTest.Workload;
+
+/// <summary>What a load run does; every field maps to one command-line option (see <c>Program.Usage</c>).</summary>
+public sealed record LoadOptions
+{
+    /// <summary>An already running server's MCP endpoint; null to start one from <see cref="ServerDll"/>.</summary>
+    public Uri? Url { get; init; }
+
+    public string ServerDll { get; init; } = "";
+
+    /// <summary>Storage root for a started server; null for a fresh temporary folder removed afterwards.</summary>
+    public string? Root { get; init; }
+
+    public IReadOnlyList<int> Clients { get; init; } = [16];
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>When above 0, each phase ends after this many requests instead of after <see cref="Duration"/>.</summary>
+    public int Requests { get; init; }
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
+
+    public Mix Mix { get; init; } = Mix.Default;
+
+    public int Memories { get; init; } = 10_000;
+
+    public int Users { get; init; } = 1;
+
+    public string UserPrefix { get; init; } = "bench-";
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>How the corpus is written: <c>files</c> (Markdown files in the store's format; the default) or <c>tools</c> (store_memory calls).</summary>
+    public string SeedWith { get; init; } = "files";
+
+    public int SeedClients { get; init; } = 8;
+
+    public string UserHeader { get; init; } = "X-Memento-User";
+
+    public int Limit { get; init; } = 10;
+
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyDictionary<string, string> ServerEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public string User(int index) => $"{UserPrefix}{index:D3}";
+}

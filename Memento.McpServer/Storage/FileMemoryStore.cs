@@ -86,8 +86,15 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 return new StoreResult(existing, Created: false);
             }
 
+            if (await FindClaimedAsync(shard, hash, cancellationToken) is { } written)
+            {
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(written, Created: false);
+            }
+
             var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
             var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
+            Claim(shard, hash, stored.Id);
             await WriteAsync(shard, stored, hash, cancellationToken);
 
             // Another replica may have stored the same memory at the same moment: the older id wins.
@@ -424,7 +431,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         return purged;
     }
 
-    /// <summary>Deletes temporary files left by a crash (older than <see cref="StorageOptions.TempFileMaxAge"/>); returns how many.</summary>
+    /// <summary>Deletes temporary files left by a crash (older than <see cref="StorageOptions.TempFileMaxAge"/>) and content claims every replica has outgrown; returns how many.</summary>
     public int CleanTempFiles()
     {
         var cutoff = _time.GetUtcNow().UtcDateTime - _options.TempFileMaxAge;
@@ -441,6 +448,20 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
                 {
                     if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    {
+                        removed++;
+                    }
+                }
+            }
+
+            // A claim has done its work once every replica has rescanned the files it points at.
+            var claims = ContentClaims.Folder(userDirectory);
+            if (Directory.Exists(claims))
+            {
+                var claimCutoff = _time.GetUtcNow().UtcDateTime - Max(_options.TempFileMaxAge, 2 * _options.RescanInterval);
+                foreach (var file in Directory.EnumerateFiles(claims))
+                {
+                    if (File.GetLastWriteTimeUtc(file) < claimCutoff && TryDelete(file))
                     {
                         removed++;
                     }
@@ -506,6 +527,36 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             // The memory itself is safe; other replicas pick it up at their next full rescan.
             LogChangeLogFailed(shard.User, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The memory a claim names, when its file exists with this content but the index does not know it yet:
+    /// written by a replica that stopped before publishing the change. It is indexed and returned.
+    /// </summary>
+    private async Task<Memory?> FindClaimedAsync(UserShard shard, string hash, CancellationToken cancellationToken)
+    {
+        if (ContentClaims.Read(shard.Directory, hash) is not { } id
+            || ReadFile(shard, id) is not { } memory
+            || MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags) != hash)
+        {
+            return null;
+        }
+
+        await ReindexAsync(shard, id, cancellationToken);
+        RecordChange(shard, id, deleted: false);
+        return memory;
+    }
+
+    private static void Claim(UserShard shard, string hash, string id)
+    {
+        try
+        {
+            ContentClaims.Write(shard.Directory, hash, id);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException($"The memory could not be written: {e.Message}", e);
         }
     }
 
@@ -837,6 +888,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         Directory.Exists(Root)
             ? Directory.EnumerateDirectories(Root).Where(d => MemoryRules.IsValidUser(Path.GetFileName(d)))
             : [];
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private DateTimeOffset Now()
     {

@@ -32,6 +32,40 @@ public sealed class ReplicaTests
     }
 
     [Fact]
+    public async Task A_store_retried_on_another_replica_after_the_first_stopped_mid_store_is_kept_once()
+    {
+        // Replica A stopped after claiming the content and writing the file, before publishing the change.
+        using var env = new TestStore();
+        var b = env.Open();
+        await b.ListAsync("alice", new ListQuery(), Ct);
+        var now = DateTimeOffset.UtcNow;
+        var orphan = new Memory(MemoryIds.New(now), "Standup", [], now, now, "Standup notes: ship the release", null, new Dictionary<string, string>());
+        ContentClaims.Write(env.UserDirectory("alice"), MemoryDocument.ContentHash(orphan.Content, orphan.Title, orphan.Tags), orphan.Id);
+        await File.WriteAllTextAsync(Path.Combine(env.UserDirectory("alice"), orphan.Id + ".md"), MemoryDocument.Serialize(orphan), Ct);
+
+        var retried = await b.StoreAsync("alice", new NewMemory("Standup notes: ship the release", "Standup"), Ct);
+
+        Assert.False(retried.Created);
+        Assert.Equal(orphan.Id, retried.Memory.Id);
+        Assert.Single(Directory.GetFiles(env.UserDirectory("alice"), "*.md"));
+        Assert.Equal(orphan.Id, Assert.Single((await b.SearchAsync("alice", new SearchQuery("release standup"), Ct)).Items).Memory.Id);
+    }
+
+    [Fact]
+    public async Task A_claim_whose_memory_was_deleted_does_not_stop_the_same_content_being_stored_again()
+    {
+        using var env = new TestStore();
+        var first = (await env.Store.StoreAsync("alice", new NewMemory("the boiler code is 4471"), Ct)).Memory;
+        await env.Store.DeleteAsync("alice", first.Id, Ct);
+
+        var again = await env.Open().StoreAsync("alice", new NewMemory("the boiler code is 4471"), Ct);
+
+        Assert.True(again.Created);
+        Assert.NotEqual(first.Id, again.Memory.Id);
+        Assert.Single(Directory.GetFiles(env.UserDirectory("alice"), "*.md"));
+    }
+
+    [Fact]
     public async Task Both_replicas_writing_the_same_user_concurrently_keep_every_write_once()
     {
         using var env = new TestStore();

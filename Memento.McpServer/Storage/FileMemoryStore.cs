@@ -219,16 +219,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
         var shard = Shard(user);
-        await shard.Gate.WaitAsync(cancellationToken);
-        try
-        {
-            await RefreshAsync(shard, cancellationToken);
-            return shard.Index.List(query);
-        }
-        finally
-        {
-            shard.Gate.Release();
-        }
+        return await ReadFreshAsync(shard, () => shard.Index.List(query), cancellationToken);
     }
 
     public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)
@@ -296,19 +287,13 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     {
         MemoryRules.ValidateUser(user);
         var shard = Shard(user);
-        await shard.Gate.WaitAsync(cancellationToken);
-        try
+        return await ReadFreshAsync(shard, () =>
         {
-            await RefreshAsync(shard, cancellationToken);
             var (count, bytes, oldest, newest, tags) = shard.Index.Stats();
             var trash = Path.Combine(shard.Directory, TrashFolder);
             var trashed = Directory.Exists(trash) ? Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension).Count() : 0;
             return new UserStats(user, count, bytes, oldest, newest, tags, trashed);
-        }
-        finally
-        {
-            shard.Gate.Release();
-        }
+        }, cancellationToken);
     }
 
     public Task<IReadOnlyList<string>> ListUsersAsync(CancellationToken cancellationToken = default)
@@ -326,15 +311,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         foreach (var user in await ListUsersAsync(cancellationToken))
         {
             var shard = Shard(user);
-            await shard.Gate.WaitAsync(cancellationToken);
-            try
-            {
-                await RefreshAsync(shard, cancellationToken);
-            }
-            finally
-            {
-                shard.Gate.Release();
-            }
+            await ReadFreshAsync(shard, () => true, cancellationToken);
         }
     }
 
@@ -546,6 +523,21 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         await ReindexAsync(shard, id, cancellationToken);
         RecordChange(shard, id, deleted: false);
         return memory;
+    }
+
+    /// <summary>Runs <paramref name="read"/> under the user's lock, on an index brought up to date with the files.</summary>
+    private async Task<T> ReadFreshAsync<T>(UserShard shard, Func<T> read, CancellationToken cancellationToken)
+    {
+        await shard.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await RefreshAsync(shard, cancellationToken);
+            return read();
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
     }
 
     private static void Claim(UserShard shard, string hash, string id)

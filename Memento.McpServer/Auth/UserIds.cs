@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
+using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Auth;
 
 /// <summary>The rules for user ids (DESIGN.md section 3): they name folders, so nothing else gets through.</summary>
-public static partial class UserIds
+public static class UserIds
 {
     /// <summary>The pattern every user id matches.</summary>
     public const string Pattern = "^[a-z0-9][a-z0-9._-]{0,63}$";
@@ -13,9 +13,8 @@ public static partial class UserIds
     /// <summary>The user when none is named (local mode only).</summary>
     public const string Default = "default";
 
-    /// <summary>True when <paramref name="user"/> is a valid user id.</summary>
-    public static bool IsValid(string? user) =>
-        user is not null && UserIdRegex().IsMatch(user) && !user.Contains("..", StringComparison.Ordinal);
+    /// <summary>True when <paramref name="user"/> is a valid user id: the store's own rule, so what passes here never fails there.</summary>
+    public static bool IsValid(string? user) => user is not null && MemoryRules.IsValidUser(user);
 
     /// <summary>
     /// Maps an identity provider's subject to a user id: a subject that is already valid once lower-cased
@@ -33,7 +32,4 @@ public static partial class UserIds
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(subject));
         return "u-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
-
-    [GeneratedRegex(Pattern, RegexOptions.CultureInvariant)]
-    private static partial Regex UserIdRegex();
 }

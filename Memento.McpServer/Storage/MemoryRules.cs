@@ -194,7 +194,7 @@ internal static partial class MemoryRules
     private static string Printable(string text) =>
         new([.. text.Take(80).Select(c => char.IsControl(c) ? '?' : c)]);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(Auth.UserIds.Pattern, RegexOptions.CultureInvariant)]
     private static partial Regex UserPattern();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]

@@ -94,6 +94,10 @@ catch (Exception e) when (e is not OperationCanceledException)
     return 1;
 }
 
+// The load test references the server (for its file format), whose ASP.NET Core generator would make
+// this Program public; tests reference both assemblies, so it stays internal.
+internal partial class Program;
+
 internal static class Usage
 {
     public const string Text = """

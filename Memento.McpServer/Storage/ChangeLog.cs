@@ -1,99 +1,242 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Memento.McpServer.Storage;
 
 /// <summary>
 /// How replicas tell each other what they wrote, without locks or a shared database. Each store instance
-/// owns one small file per user, <c>&lt;user&gt;/.changes/&lt;instance&gt;</c>, that only it writes (atomically
-/// replaced after every write). It holds a sequence number and the most recent changes. A reader lists
-/// the folder (one entry per live replica), skips the logs whose sequence it has seen, re-reads from the
-/// memory files only the ids that changed, and rescans the folder when it missed more than a log holds.
+/// owns one log per user, <c>&lt;user&gt;/.changes/&lt;instance&gt;</c>, that only it writes. A write appends
+/// one line to it (no new file, no rename: creating and deleting a file per write is what costs most on
+/// a local file system, and SMB is no cheaper). A reader keeps its position in each other replica's log,
+/// reads only what was appended since (one open, one small read and one stat per log when nothing changed),
+/// re-reads from the memory files only the ids that changed, and rescans the folder when it missed more
+/// than a log holds.
+/// <para>
+/// A log starts with a header naming its generation. Once it holds <see cref="RewriteAt"/> entries, or
+/// after an append failed, the writer replaces it (temporary file and rename) with a new generation that
+/// keeps the last <see cref="Capacity"/> entries; a reader that sees a new generation reads it whole.
+/// Lines are <c>&lt;sequence&gt; &lt;s|d|c&gt; &lt;id&gt;[ &lt;hash&gt;]</c>: stored (or updated), deleted, and
+/// claimed, which a store appends before it writes the memory file (see <see cref="Kind.Claimed"/>).
+/// A reader only takes complete lines, so an append it reads half-way is taken at its next request.
+/// </para>
 /// </summary>
 internal static class ChangeLog
 {
     public const string FolderName = ".changes";
+
+    /// <summary>Entries a rewritten log keeps: a replica that missed more than this rescans the user's folder.</summary>
     public const int Capacity = 256;
-    private const string Header = "memento-changes 1";
+
+    /// <summary>Entries after which a log is rewritten to its last <see cref="Capacity"/>.</summary>
+    public const int RewriteAt = 4096;
+
+    private const string HeaderPrefix = "memento-changes 2 ";
+    private const int HeaderMax = 64;
 
     public static string Folder(string userDirectory) => Path.Combine(userDirectory, FolderName);
 
-    public static void Write(string userDirectory, string instance, long sequence, IEnumerable<Change> changes)
+    public enum Kind
     {
-        var builder = new StringBuilder(Header).Append('\n').Append(sequence.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var change in changes)
-        {
-            builder.Append(change.Sequence.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                .Append(change.Deleted ? 'd' : 's').Append(' ').Append(change.Id).Append('\n');
-        }
+        /// <summary>The memory file was written (created or updated).</summary>
+        Stored,
 
-        var folder = Folder(userDirectory);
-        Directory.CreateDirectory(folder);
-        // The log is a cache hint, not the truth: a replica that loses it after a power cut rescans. No flush.
-        AtomicFile.WriteAllText(Path.Combine(folder, instance), builder.ToString(), flushToDisk: false, tempTag: instance);
+        /// <summary>The memory file was moved to the trash.</summary>
+        Deleted,
+
+        /// <summary>
+        /// Appended before a new memory file is written: which id the content hash is being stored under.
+        /// A replica stopped between writing the file and logging <see cref="Stored"/> leaves a file the
+        /// others do not know of until their next full rescan; when the caller retries the store through
+        /// another replica, that replica finds the claim, finds the file it names, and returns it instead
+        /// of storing a twin. A claim is a hint, never the truth: it counts only when the file exists
+        /// and holds the same content.
+        /// </summary>
+        Claimed,
     }
 
-    /// <summary>Only the sequence number of a log (its first bytes): the per-request check when nothing changed.</summary>
-    public static long? ReadSequence(string path)
+    public sealed record Change(long Sequence, Kind Kind, string Id, string? Hash = null);
+
+    /// <summary>Where a reader is in one replica's log: the generation, the byte offset after the last whole line, and its sequence.</summary>
+    public readonly record struct Position(long Generation, long Offset, long Sequence);
+
+    /// <summary>
+    /// What was appended to a log since <c>from</c>. <see cref="Gap"/> means the reader missed entries
+    /// (a new generation that does not reach back to them, or an unreadable line) and must rescan.
+    /// </summary>
+    public sealed record Update(Position Next, IReadOnlyList<Change> Changes, bool Gap);
+
+    /// <summary>
+    /// Reads what was appended to the log at <paramref name="path"/> since <paramref name="from"/>
+    /// (<c>default</c>: the whole log). Null when the log vanished or is not a log in this format.
+    /// </summary>
+    public static Update? Read(string path, Position from)
     {
-        Span<byte> head = stackalloc byte[64];
-        int read;
+        SafeFileHandle handle;
         try
         {
-            using var handle = File.OpenHandle(path);
-            read = RandomAccess.Read(handle, head, 0);
+            handle = File.OpenHandle(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
 
-        var text = Encoding.UTF8.GetString(head[..read]);
-        var lines = text.Split('\n');
-        return lines.Length >= 3 && lines[0] == Header && long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
-            ? sequence
-            : null;
-    }
-
-    /// <summary>Reads another replica's log; null when it vanished or is unreadable (the caller rescans).</summary>
-    public static Snapshot? Read(string path)
-    {
-        string text;
-        try
+        using (handle)
         {
-            text = File.ReadAllText(path);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
-        }
-
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        if (lines.Length < 2 || lines[0] != Header || !long.TryParse(lines[1], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
-        {
-            return null;
-        }
-
-        var changes = new List<Change>(lines.Length - 2);
-        for (var i = 2; i < lines.Length; i++)
-        {
-            var parts = lines[i].Split(' ');
-            if (parts.Length != 3 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) || !MemoryRules.IsValidId(parts[2]))
+            Span<byte> head = stackalloc byte[HeaderMax];
+            var read = RandomAccess.Read(handle, head, 0);
+            var newline = head[..read].IndexOf((byte)'\n');
+            if (newline < 0 || !TryParseHeader(head[..newline], out var generation))
             {
                 return null;
             }
 
-            changes.Add(new Change(seq, parts[2], parts[1] == "d"));
-        }
+            var length = RandomAccess.GetLength(handle);
+            var sameGeneration = generation == from.Generation && length >= from.Offset;
+            if (sameGeneration && length == from.Offset)
+            {
+                return new Update(from, [], Gap: false);
+            }
 
-        return new Snapshot(sequence, changes);
+            var start = sameGeneration ? from.Offset : newline + 1;
+            var bytes = new byte[length - start];
+            var total = 0;
+            while (total < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(total), start + total) is var n && n > 0)
+            {
+                total += n;
+            }
+
+            var whole = bytes.AsSpan(0, total).LastIndexOf((byte)'\n') + 1;
+            var changes = new List<Change>();
+            foreach (var line in Encoding.UTF8.GetString(bytes, 0, whole).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (ParseLine(line) is not { } change)
+                {
+                    return new Update(new Position(generation, start + whole, from.Sequence), [], Gap: true);
+                }
+
+                changes.Add(change);
+            }
+
+            var last = changes.Count > 0 ? changes[^1].Sequence : from.Sequence;
+            // Entries follow each other without holes: whatever the reader has not seen must still be in the log.
+            var gap = (changes.Count > 0 && changes[0].Sequence > from.Sequence + 1) || last < from.Sequence;
+            var next = new Position(generation, start + whole, Math.Max(last, from.Sequence));
+            return new Update(next, [.. changes.Where(c => c.Sequence > from.Sequence)], gap);
+        }
     }
 
-    public sealed record Change(long Sequence, string Id, bool Deleted);
+    /// <summary>This instance's log for one user. Not thread-safe: the store appends under the user's lock.</summary>
+    public sealed class Writer(string userDirectory, string instance, int rewriteAt = RewriteAt)
+    {
+        private readonly Queue<Change> _recent = new();
+        private long _generation;
+        private int _entriesInFile;
+        private bool _rewrite = true;
 
-    public sealed record Snapshot(long Sequence, IReadOnlyList<Change> Changes);
+        public string Path { get; } = System.IO.Path.Combine(Folder(userDirectory), instance);
+
+        public long Sequence { get; private set; }
+
+        /// <summary>Logs a change. Throws when the log cannot be written; the change is then kept and published with the next one.</summary>
+        public Change Append(Kind kind, string id, string? hash = null)
+        {
+            var change = new Change(++Sequence, kind, id, hash);
+            _recent.Enqueue(change);
+            while (_recent.Count > Capacity)
+            {
+                _recent.Dequeue();
+            }
+
+            if (!_rewrite && _entriesInFile < rewriteAt && TryAppend(change))
+            {
+                _entriesInFile++;
+                return change;
+            }
+
+            Rewrite();
+            return change;
+        }
+
+        private bool TryAppend(Change change)
+        {
+            var bytes = Encoding.UTF8.GetBytes(Line(change));
+            try
+            {
+                using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write);
+                RandomAccess.Write(handle, bytes, RandomAccess.GetLength(handle));
+                return true;
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // Removed while this instance was idle (another replica pruned it): start a new generation.
+                return false;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A failed append may have left part of a line: the next change rewrites the log whole.
+                _rewrite = true;
+                throw;
+            }
+        }
+
+        private void Rewrite()
+        {
+            _rewrite = true;
+            var builder = new StringBuilder(HeaderPrefix).Append((_generation + 1).ToString(CultureInfo.InvariantCulture)).Append('\n');
+            foreach (var change in _recent)
+            {
+                builder.Append(Line(change));
+            }
+
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+            // The log is a cache hint, not the truth: a replica that loses it after a power cut rescans. No flush.
+            AtomicFile.WriteAllText(Path, builder.ToString(), flushToDisk: false, tempTag: System.IO.Path.GetFileName(Path));
+            _generation++;
+            _entriesInFile = _recent.Count;
+            _rewrite = false;
+        }
+    }
+
+    private static string Line(Change change)
+    {
+        var kind = change.Kind switch
+        {
+            Kind.Stored => 's',
+            Kind.Deleted => 'd',
+            _ => 'c',
+        };
+        var line = $"{change.Sequence.ToString(CultureInfo.InvariantCulture)} {kind} {change.Id}";
+        return change.Hash is null ? line + "\n" : $"{line} {change.Hash}\n";
+    }
+
+    private static Change? ParseLine(string line)
+    {
+        var parts = line.Split(' ');
+        if (parts.Length is < 3 or > 4
+            || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            || !MemoryRules.IsValidId(parts[2]))
+        {
+            return null;
+        }
+
+        Kind? kind = parts[1] switch
+        {
+            "s" => Kind.Stored,
+            "d" => Kind.Deleted,
+            "c" when parts.Length == 4 => Kind.Claimed,
+            _ => null,
+        };
+        return kind is { } k ? new Change(sequence, k, parts[2], parts.Length == 4 ? parts[3] : null) : null;
+    }
+
+    private static bool TryParseHeader(ReadOnlySpan<byte> line, out long generation)
+    {
+        generation = 0;
+        var text = Encoding.ASCII.GetString(line);
+        return text.StartsWith(HeaderPrefix, StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(HeaderPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out generation)
+            && generation > 0;
+    }
 }

@@ -408,7 +408,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         return purged;
     }
 
-    /// <summary>Deletes temporary files left by a crash (older than <see cref="StorageOptions.TempFileMaxAge"/>) and content claims every replica has outgrown; returns how many.</summary>
+    /// <summary>Deletes temporary files left by a crash (older than <see cref="StorageOptions.TempFileMaxAge"/>); returns how many.</summary>
     public int CleanTempFiles()
     {
         var cutoff = _time.GetUtcNow().UtcDateTime - _options.TempFileMaxAge;
@@ -431,17 +431,16 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 }
             }
 
-            // A claim has done its work once every replica has rescanned the files it points at.
-            var claims = ContentClaims.Folder(userDirectory);
-            if (Directory.Exists(claims))
+            // Earlier versions kept content claims as files; they are now lines of the change logs.
+            var legacyClaims = Path.Combine(userDirectory, ".claims");
+            if (Directory.Exists(legacyClaims))
             {
-                var claimCutoff = _time.GetUtcNow().UtcDateTime - Max(_options.TempFileMaxAge, 2 * _options.RescanInterval);
-                foreach (var file in Directory.EnumerateFiles(claims))
+                try
                 {
-                    if (File.GetLastWriteTimeUtc(file) < claimCutoff && TryDelete(file))
-                    {
-                        removed++;
-                    }
+                    Directory.Delete(legacyClaims, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
                 }
             }
         }
@@ -489,16 +488,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
     private void RecordChange(UserShard shard, string id, bool deleted)
     {
-        shard.Sequence++;
-        shard.Changes.Enqueue(new ChangeLog.Change(shard.Sequence, id, deleted));
-        while (shard.Changes.Count > ChangeLog.Capacity)
-        {
-            shard.Changes.Dequeue();
-        }
-
         try
         {
-            ChangeLog.Write(shard.Directory, InstanceId, shard.Sequence, shard.Changes);
+            shard.Log.Append(deleted ? ChangeLog.Kind.Deleted : ChangeLog.Kind.Stored, id);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -508,12 +500,13 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     }
 
     /// <summary>
-    /// The memory a claim names, when its file exists with this content but the index does not know it yet:
-    /// written by a replica that stopped before publishing the change. It is indexed and returned.
+    /// The memory another replica claimed for this content, when its file exists with this content but the
+    /// index does not know it yet: written by a replica that stopped before logging the change. It is
+    /// indexed and returned.
     /// </summary>
     private async Task<Memory?> FindClaimedAsync(UserShard shard, string hash, CancellationToken cancellationToken)
     {
-        if (ContentClaims.Read(shard.Directory, hash) is not { } id
+        if (!shard.Claims.TryGetValue(hash, out var id)
             || ReadFile(shard, id) is not { } memory
             || MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags) != hash)
         {
@@ -544,7 +537,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     {
         try
         {
-            ContentClaims.Write(shard.Directory, hash, id);
+            shard.Log.Append(ChangeLog.Kind.Claimed, id, hash);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -611,7 +604,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             return;
         }
 
-        var changed = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         var gap = false;
         foreach (var path in Directory.EnumerateFiles(folder))
         {
@@ -621,31 +614,25 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 continue;
             }
 
-            var seen = shard.Seen.GetValueOrDefault(instance);
-            if (ChangeLog.ReadSequence(path) == seen)
+            if (ChangeLog.Read(path, shard.Seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
             }
 
-            var snapshot = ChangeLog.Read(path);
-            if (snapshot is null || snapshot.Sequence == seen)
+            gap |= update.Gap;
+            foreach (var change in update.Changes)
             {
-                continue;
-            }
-
-            if (snapshot.Sequence < seen || snapshot.Changes.Count == 0 || snapshot.Changes[0].Sequence > seen + 1)
-            {
-                gap = true;
-            }
-            else
-            {
-                foreach (var change in snapshot.Changes.Where(c => c.Sequence > seen))
+                if (change.Kind == ChangeLog.Kind.Claimed)
                 {
-                    changed[change.Id] = change.Deleted;
+                    shard.RememberClaim(change.Hash!, change.Id);
+                }
+                else
+                {
+                    changed.Add(change.Id);
                 }
             }
 
-            shard.Seen[instance] = snapshot.Sequence;
+            shard.Seen[instance] = update.Next;
         }
 
         if (gap)
@@ -661,7 +648,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         using (var batch = shard.Index.BeginBatch())
         {
-            foreach (var id in changed.Keys)
+            foreach (var id in changed)
             {
                 await ReindexAsync(shard, id, cancellationToken);
             }
@@ -679,7 +666,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         activity?.SetTag("memento.user", shard.User);
 
         // Sequences first: anything logged after this point is applied again at the next request.
-        var sequences = ReadSequences(shard);
+        var positions = ReadPositions(shard);
         var stamps = shard.Index.FileStamps();
         var updated = 0;
         var pending = new List<(string Id, string Path, (long Ticks, long Length) Stamp)>(ScanChunk);
@@ -735,7 +722,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             batch.Commit();
         }
 
-        shard.Seen = sequences;
+        shard.Seen = positions;
         shard.Loaded = true;
         shard.LastFullScan = _time.GetUtcNow();
         activity?.SetTag("memento.files_indexed", updated);
@@ -827,9 +814,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         return embeddings[0].Vector.ToArray();
     }
 
-    private Dictionary<string, long> ReadSequences(UserShard shard)
+    /// <summary>Where each other replica's log ends now, remembering the claims in them (a claimed file may be written after the scan).</summary>
+    private Dictionary<string, ChangeLog.Position> ReadPositions(UserShard shard)
     {
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        var result = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
         var folder = ChangeLog.Folder(shard.Directory);
         if (!Directory.Exists(folder))
         {
@@ -839,9 +827,14 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         foreach (var path in Directory.EnumerateFiles(folder))
         {
             var instance = Path.GetFileName(path);
-            if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.Read(path) is { } snapshot)
+            if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.Read(path, default) is { } log)
             {
-                result[instance] = snapshot.Sequence;
+                foreach (var claim in log.Changes.Where(c => c.Kind == ChangeLog.Kind.Claimed))
+                {
+                    shard.RememberClaim(claim.Hash!, claim.Id);
+                }
+
+                result[instance] = log.Next;
             }
         }
 
@@ -869,7 +862,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private UserShard Shard(string user)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u)))).Value;
+        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u), new ChangeLog.Writer(Path.Combine(Root, u), InstanceId, _options.ChangeLogRewriteAt)))).Value;
     }
 
     private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");
@@ -880,8 +873,6 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         Directory.Exists(Root)
             ? Directory.EnumerateDirectories(Root).Where(d => MemoryRules.IsValidUser(Path.GetFileName(d)))
             : [];
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private DateTimeOffset Now()
     {
@@ -940,8 +931,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private partial void LogTempFilesRemoved(int count);
 
     /// <summary>One user's index and what this instance knows about the other replicas' changes.</summary>
-    private sealed class UserShard(string user, string directory, string? indexFile) : IDisposable
+    private sealed class UserShard(string user, string directory, string? indexFile, ChangeLog.Writer log) : IDisposable
     {
+        private const int ClaimsKept = 4096;
+        private readonly Queue<string> _claimOrder = new();
+
         public string User { get; } = user;
 
         public string Directory { get; } = directory;
@@ -954,13 +948,30 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         public DateTimeOffset LastFullScan { get; set; }
 
-        public Dictionary<string, long> Seen { get; set; } = new(StringComparer.Ordinal);
+        public Dictionary<string, ChangeLog.Position> Seen { get; set; } = new(StringComparer.Ordinal);
 
-        public long Sequence { get; set; }
+        public ChangeLog.Writer Log { get; } = log;
 
-        public Queue<ChangeLog.Change> Changes { get; } = new();
+        /// <summary>Content hash to the id another replica claimed for it (the most recent claims only).</summary>
+        public Dictionary<string, string> Claims { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Warned { get; } = new(StringComparer.Ordinal);
+
+        public void RememberClaim(string hash, string id)
+        {
+            if (Claims.TryAdd(hash, id))
+            {
+                _claimOrder.Enqueue(hash);
+                if (_claimOrder.Count > ClaimsKept)
+                {
+                    Claims.Remove(_claimOrder.Dequeue());
+                }
+            }
+            else
+            {
+                Claims[hash] = id;
+            }
+        }
 
         public void ResetIndex(string? indexFile, bool delete)
         {

@@ -68,6 +68,9 @@ public sealed record StorageOptions
     /// </summary>
     public bool FlushToDisk { get; init; } = true;
 
+    /// <summary>Entries after which this replica's change log is compacted (tests lower it; not a setting).</summary>
+    internal int ChangeLogRewriteAt { get; init; } = ChangeLog.RewriteAt;
+
     /// <summary>The root actually used: <see cref="Root"/>, or the per-user default, as a full path.</summary>
     public string ResolveRoot()
     {

@@ -40,7 +40,7 @@ public sealed class ReplicaTests
         await b.ListAsync("alice", new ListQuery(), Ct);
         var now = DateTimeOffset.UtcNow;
         var orphan = new Memory(MemoryIds.New(now), "Standup", [], now, now, "Standup notes: ship the release", null, new Dictionary<string, string>());
-        ContentClaims.Write(env.UserDirectory("alice"), MemoryDocument.ContentHash(orphan.Content, orphan.Title, orphan.Tags), orphan.Id);
+        new ChangeLog.Writer(env.UserDirectory("alice"), "0a1b2c3d4e5f6071").Append(ChangeLog.Kind.Claimed, orphan.Id, MemoryDocument.ContentHash(orphan.Content, orphan.Title, orphan.Tags));
         await File.WriteAllTextAsync(Path.Combine(env.UserDirectory("alice"), orphan.Id + ".md"), MemoryDocument.Serialize(orphan), Ct);
 
         var retried = await b.StoreAsync("alice", new NewMemory("Standup notes: ship the release", "Standup"), Ct);
@@ -104,7 +104,7 @@ public sealed class ReplicaTests
     [Fact]
     public async Task A_replica_that_missed_more_changes_than_a_log_holds_rescans_and_misses_nothing()
     {
-        using var env = new TestStore(new StorageOptions { FlushToDisk = false });
+        using var env = new TestStore(new StorageOptions { FlushToDisk = false, ChangeLogRewriteAt = ChangeLog.Capacity + 10 });
         var b = env.Open();
         await b.ListAsync("alice", new ListQuery(), Ct);
         var deleted = (await env.Store.StoreAsync("alice", new NewMemory("soon gone"), Ct)).Memory;

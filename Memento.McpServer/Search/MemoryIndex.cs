@@ -16,7 +16,7 @@ internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, lo
 /// </summary>
 internal sealed class MemoryIndex : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const int PreviewLength = 160;
 
     private readonly SqliteConnection _connection;
@@ -24,15 +24,16 @@ internal sealed class MemoryIndex : IDisposable
     private readonly SqliteCommand _insertFts;
     private readonly SqliteCommand _insertTag;
     private readonly SqliteCommand _rowidOf;
+    private readonly SqliteCommand _rowTaken;
 
     private MemoryIndex(SqliteConnection connection)
     {
         _connection = connection;
         _insert = Command("""
-            INSERT INTO memories(id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
-            VALUES ($id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
-            RETURNING rowid
-            """, "$id", "$title", "$tags", "$created", "$updated", "$length", "$bytes", "$preview", "$hash", "$ticks", "$flen");
+            INSERT INTO memories(rowid, id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
+            VALUES ($rowid, $id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
+            """, "$rowid", "$id", "$title", "$tags", "$created", "$updated", "$length", "$bytes", "$preview", "$hash", "$ticks", "$flen");
+        _rowTaken = Command("SELECT 1 FROM memories WHERE rowid = $rowid", "$rowid");
         _insertFts = Command("INSERT INTO fts(rowid, title, tags, content) VALUES ($rowid, $title, $tags, $content)", "$rowid", "$title", "$tags", "$content");
         _insertTag = Command("INSERT OR IGNORE INTO tags(tag, mem) VALUES ($tag, $mem)", "$tag", "$mem");
         _rowidOf = Command("SELECT rowid FROM memories WHERE id = $id", "$id");
@@ -147,9 +148,10 @@ internal sealed class MemoryIndex : IDisposable
         Remove(entry.Memory.Id);
         var memory = entry.Memory;
         var tags = string.Join('\n', memory.Tags);
-        Set(_insert, memory.Id, memory.Title, tags, memory.Created.ToUnixTimeMilliseconds(), memory.Updated.ToUnixTimeMilliseconds(),
+        var rowid = FreeRowId(memory);
+        Set(_insert, rowid, memory.Id, memory.Title, tags, memory.Created.ToUnixTimeMilliseconds(), memory.Updated.ToUnixTimeMilliseconds(),
             memory.Content.Length, Encoding.UTF8.GetByteCount(memory.Content), Preview(memory.Content), entry.Hash, entry.FileTicks, entry.FileLength);
-        var rowid = (long)_insert.ExecuteScalar()!;
+        _insert.ExecuteNonQuery();
         Set(_insertFts, rowid, memory.Title, string.Join(' ', memory.Tags), memory.Content);
         _insertFts.ExecuteNonQuery();
         foreach (var tag in memory.Tags)
@@ -238,22 +240,42 @@ internal sealed class MemoryIndex : IDisposable
         return new Page<MemorySummary>(items, PageCursor.ForList(createdMs[query.Limit - 1], items[^1].Id));
     }
 
-    /// <summary>BM25 hits (best first) for a MATCH expression, skipping <paramref name="offset"/> and taking <paramref name="take"/>.</summary>
-    public List<SearchHit> Search(string match, SearchQuery query, int offset, int take)
+    /// <summary>
+    /// BM25 hits (best first; equal scores newest first) for a MATCH expression, skipping
+    /// <paramref name="offset"/> and taking <paramref name="take"/>; <paramref name="terms"/> are marked in the snippets.
+    /// </summary>
+    public List<SearchHit> Search(string match, IReadOnlyList<string> terms, SearchQuery query, int offset, int take)
     {
-        // Rank first, then build snippets for the page only: SQLite would otherwise compute a snippet
-        // for every matching row before sorting, which dominates the cost of common words.
+        // Rank first, over the full-text table alone when nothing filters on the memories table (a join
+        // costs a lookup per matching row), then read the page's rows and build their snippets.
         var ranked = new List<(long RowId, double Rank)>(take);
         using (var command = _connection.CreateCommand())
         {
-            var sql = new StringBuilder("""
-                SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score
-                FROM fts JOIN memories m ON m.rowid = fts.rowid
-                WHERE fts MATCH $match
-                """);
+            var filtered = query.Tags is { Count: > 0 } || query.Since is not null || query.Until is not null;
+            var sql = new StringBuilder(filtered
+                ? "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts JOIN memories m ON m.rowid = fts.rowid WHERE fts MATCH $match"
+                : "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts WHERE fts MATCH $match");
             command.Parameters.AddWithValue("$match", match);
-            AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
-            sql.Append(" ORDER BY score, m.id DESC LIMIT $take OFFSET $offset");
+            if (filtered)
+            {
+                // Row ids follow creation time, so FTS5 itself skips what lies outside since/until (the
+                // filters on m.created below stay the exact test; a bound outside the row-id range is left to them).
+                if (query.Since is { } since && RowIdFloor(since.ToUnixTimeMilliseconds()) is { } sinceRow)
+                {
+                    sql.Append(" AND fts.rowid >= $sinceRow");
+                    command.Parameters.AddWithValue("$sinceRow", sinceRow);
+                }
+
+                if (query.Until is { } until && RowIdFloor(until.ToUnixTimeMilliseconds()) is { } untilRow)
+                {
+                    sql.Append(" AND fts.rowid < $untilRow");
+                    command.Parameters.AddWithValue("$untilRow", untilRow);
+                }
+
+                AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+            }
+
+            sql.Append(" ORDER BY score, fts.rowid DESC LIMIT $take OFFSET $offset");
             command.Parameters.AddWithValue("$take", take);
             command.Parameters.AddWithValue("$offset", offset);
             command.CommandText = sql.ToString();
@@ -272,24 +294,17 @@ internal sealed class MemoryIndex : IDisposable
         var details = new Dictionary<long, (MemorySummary Summary, string Snippet)>(ranked.Count);
         using (var command = _connection.CreateCommand())
         {
-            var ids = new StringBuilder();
-            for (var i = 0; i < ranked.Count; i++)
-            {
-                ids.Append(i == 0 ? "" : ",").Append("$r").Append(i.ToString(CultureInfo.InvariantCulture));
-                command.Parameters.AddWithValue("$r" + i.ToString(CultureInfo.InvariantCulture), ranked[i].RowId);
-            }
-
+            var ids = string.Join(',', ranked.Select(r => r.RowId.ToString(CultureInfo.InvariantCulture)));
             command.CommandText = $"""
-                SELECT {SummaryColumns}, snippet(fts, -1, '**', '**', '…', 16), fts.rowid
-                FROM fts JOIN memories m ON m.rowid = fts.rowid
-                WHERE fts MATCH $match AND fts.rowid IN ({ids})
+                SELECT {SummaryColumns}, fts.content, m.rowid
+                FROM memories m JOIN fts ON fts.rowid = m.rowid
+                WHERE m.rowid IN ({ids})
                 """;
-            command.Parameters.AddWithValue("$match", match);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
                 var summary = ReadSummary(reader);
-                details[reader.GetInt64(8)] = (summary, reader.IsDBNull(7) ? summary.Preview : reader.GetString(7));
+                details[reader.GetInt64(8)] = (summary, Snippets.Build(summary.Title, reader.GetString(7), terms));
             }
         }
 
@@ -352,6 +367,7 @@ internal sealed class MemoryIndex : IDisposable
         _insertFts.Dispose();
         _insertTag.Dispose();
         _rowidOf.Dispose();
+        _rowTaken.Dispose();
         _connection.Dispose();
     }
 
@@ -422,6 +438,41 @@ internal sealed class MemoryIndex : IDisposable
         }
 
         return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
+    // A memory's row id is its creation time in milliseconds followed by 20 bits of its id's hash: search
+    // results with equal scores come out newest first without reading the memories table, the same on
+    // every replica, and time filters become row-id ranges the full-text index applies itself.
+    private const int RowIdHashBits = 20;
+    private const long RowIdMaxMs = (1L << 42) - 1;
+
+    /// <summary>The first row id of a millisecond, or null when it lies outside the range row ids can order (before 1831 or after 2109).</summary>
+    private static long? RowIdFloor(long ms) => ms is > -RowIdMaxMs and < RowIdMaxMs ? ms << RowIdHashBits : null;
+
+    private long FreeRowId(Memory memory)
+    {
+        var floor = Math.Clamp(memory.Created.ToUnixTimeMilliseconds(), -RowIdMaxMs, RowIdMaxMs) << RowIdHashBits;
+        var bits = (long)(Fnv1a(memory.Id) & ((1UL << RowIdHashBits) - 1));
+        for (var probe = 0L; ; probe++)
+        {
+            var rowid = floor | ((bits + probe) & ((1L << RowIdHashBits) - 1));
+            _rowTaken.Parameters[0].Value = rowid;
+            if (_rowTaken.ExecuteScalar() is null)
+            {
+                return rowid;
+            }
+        }
+    }
+
+    private static ulong Fnv1a(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
     }
 
     private static string Preview(string content)

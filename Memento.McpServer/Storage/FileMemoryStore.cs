@@ -230,6 +230,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         CheckRange(query.Since, query.Until);
         var anyWord = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
         var everyWord = FtsQuery.Build(query.Text, everyWord: true)!;
+        var terms = FtsQuery.Terms(query.Text);
         var (offset, cursorMode) = PageCursor.ParseSearch(query.Cursor, query.Text);
         var started = Stopwatch.GetTimestamp();
         using var activity = StorageTelemetry.Source.StartActivity("memento.search");
@@ -252,18 +253,18 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             {
                 // Memories holding every word are what a person means; any word is the fallback when none does.
                 allWords = cursorMode ?? true;
-                hits = shard.Index.Search(allWords ? everyWord : anyWord, query, offset, query.Limit + 1);
+                hits = shard.Index.Search(allWords ? everyWord : anyWord, terms, query, offset, query.Limit + 1);
                 if (cursorMode is null && hits.Count == 0)
                 {
                     allWords = false;
-                    hits = shard.Index.Search(anyWord, query, offset, query.Limit + 1);
+                    hits = shard.Index.Search(anyWord, terms, query, offset, query.Limit + 1);
                 }
             }
             else
             {
                 allWords = false;
                 var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
-                hits = HybridRanking.Fuse(shard.Index.Search(anyWord, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
+                hits = HybridRanking.Fuse(shard.Index.Search(anyWord, terms, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
                     .Skip(offset).Take(query.Limit + 1).ToList();
             }
 

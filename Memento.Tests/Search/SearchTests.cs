@@ -27,6 +27,28 @@ public sealed class SearchTests
     }
 
     [Fact]
+    public async Task Time_filters_and_equal_scores_hold_for_dates_far_from_today()
+    {
+        var time = new ManualTime(new DateTimeOffset(1750, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        using var env = new TestStore(time: time);
+        var old = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry"), Ct)).Memory;
+        time.Advance(TimeSpan.FromDays(365 * 550));
+        var future = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry again"), Ct)).Memory;
+        time.Advance(TimeSpan.FromDays(1));
+        var newest = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry again!"), Ct)).Memory;
+
+        var before1800 = await env.Store.SearchAsync("alice", new SearchQuery("harbour ledger", Until: new DateTimeOffset(1800, 1, 1, 0, 0, 0, TimeSpan.Zero)), Ct);
+        var after1800 = await env.Store.SearchAsync("alice", new SearchQuery("harbour ledger", Since: new DateTimeOffset(1800, 1, 1, 0, 0, 0, TimeSpan.Zero)), Ct);
+        var all = await env.Store.SearchAsync("alice", new SearchQuery("harbour ledger"), Ct);
+
+        Assert.Equal([old.Id], before1800.Items.Select(h => h.Memory.Id));
+        Assert.Equal([newest.Id, future.Id], after1800.Items.Select(h => h.Memory.Id));
+        // Equal scores: the newest first.
+        Assert.Equal(all.Items[1].Score, all.Items[2].Score);
+        Assert.Equal([newest.Id, future.Id], all.Items.Skip(1).Select(h => h.Memory.Id));
+    }
+
+    [Fact]
     public async Task Filters_by_tag_and_time_window_express_last_week()
     {
         var time = new ManualTime(new DateTimeOffset(2025, 7, 1, 12, 0, 0, TimeSpan.Zero));

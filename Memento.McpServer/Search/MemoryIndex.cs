@@ -10,25 +10,43 @@ namespace Memento.McpServer.Search;
 internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, long FileLength);
 
 /// <summary>
-/// One user's search index: SQLite with FTS5 (porter stemming, BM25 over title, tags and content,
-/// snippets), in memory or in a local file. A cache of the files, rebuilt from them at any time.
-/// Not thread-safe: the store serialises access per user.
+/// One user's search index: SQLite with FTS5 (porter stemming, BM25 over title, tags and content),
+/// in memory or in a local file. A cache of the files, rebuilt from them at any time.
+/// <para>
+/// This connection writes; the store calls the write methods one at a time (under the user's lock).
+/// Searches, lists and stats run on reader connections lent by <see cref="ReadAsync"/>, several at once,
+/// and never while a write is applied: a write waits for the reads in progress and holds back new ones
+/// until it is done, so SQLite never sees a reader and a writer at the same time. The in-memory index
+/// is an in-memory database shared by its connections (SQLite's <c>memdb</c>); readers map its pages
+/// instead of copying them, so they add almost no memory.
+/// </para>
 /// </summary>
-internal sealed class MemoryIndex : IDisposable
+internal sealed class MemoryIndex : IndexReader, IDisposable
 {
     private const int SchemaVersion = 2;
     private const int PreviewLength = 160;
 
-    private readonly SqliteConnection _connection;
+    private readonly string ConnectionString;
+    private readonly int _readerCount;
+    private readonly SemaphoreSlim _slots;
+    // Held by a writer while it gathers the slots: reads that arrive meanwhile wait, so writes are not starved.
+    private readonly SemaphoreSlim _turnstile = new(1, 1);
+    private readonly Stack<IndexReader> _idle = new();
+    private readonly List<SqliteConnection> _readers = [];
     private readonly SqliteCommand _insert;
     private readonly SqliteCommand _insertFts;
     private readonly SqliteCommand _insertTag;
     private readonly SqliteCommand _rowidOf;
     private readonly SqliteCommand _rowTaken;
+    private int _exclusive;
+    private bool _disposed;
 
-    private MemoryIndex(SqliteConnection connection)
+    private MemoryIndex(SqliteConnection connection, string connectionString)
+        : base(connection)
     {
-        _connection = connection;
+        ConnectionString = connectionString;
+        _readerCount = Math.Clamp(Environment.ProcessorCount, 2, 8);
+        _slots = new SemaphoreSlim(_readerCount, _readerCount);
         _insert = Command("""
             INSERT INTO memories(rowid, id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
             VALUES ($rowid, $id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
@@ -44,13 +62,15 @@ internal sealed class MemoryIndex : IDisposable
     {
         if (file is null)
         {
-            return Create(new SqliteConnection("Data Source=:memory:"));
+            // A named in-memory database its connections share; it goes away with the last of them.
+            return Create($"Data Source=file:/memento-index-{Guid.NewGuid():N}?vfs=memdb;Pooling=False", inMemory: true);
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString();
         try
         {
-            return Create(new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString()));
+            return Create(connectionString, inMemory: false);
         }
         catch (SqliteException)
         {
@@ -60,51 +80,111 @@ internal sealed class MemoryIndex : IDisposable
                 File.Delete(leftover);
             }
 
-            return Create(new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString()));
+            return Create(connectionString, inMemory: false);
         }
     }
 
-    private static MemoryIndex Create(SqliteConnection connection)
+    private static MemoryIndex Create(string connectionString, bool inMemory)
     {
-        connection.Open();
-        Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;");
-        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
-        if (version != SchemaVersion)
+        var connection = new SqliteConnection(connectionString);
+        try
         {
-            Execute(connection, """
-                DROP TABLE IF EXISTS memories; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS vectors;
-                CREATE TABLE memories(
-                    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, tags TEXT NOT NULL,
-                    created INTEGER NOT NULL, updated INTEGER NOT NULL, length INTEGER NOT NULL, bytes INTEGER NOT NULL,
-                    preview TEXT NOT NULL, hash TEXT NOT NULL, file_ticks INTEGER NOT NULL, file_length INTEGER NOT NULL);
-                CREATE INDEX memories_created ON memories(created DESC, id DESC);
-                CREATE INDEX memories_hash ON memories(hash);
-                CREATE TABLE tags(tag TEXT NOT NULL, mem INTEGER NOT NULL, PRIMARY KEY(tag, mem)) WITHOUT ROWID;
-                CREATE INDEX tags_mem ON tags(mem);
-                CREATE VIRTUAL TABLE fts USING fts5(title, tags, content, tokenize='porter unicode61 remove_diacritics 2');
-                CREATE TABLE vectors(mem INTEGER PRIMARY KEY, vector BLOB NOT NULL);
-                """);
-            Execute(connection, $"PRAGMA user_version={SchemaVersion}");
-        }
+            connection.Open();
+            // memdb keeps no write-ahead log; its rollback journal stays in memory too. A small page cache:
+            // the pages are in memory already.
+            Execute(connection, inMemory
+                ? "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-512;"
+                : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;");
+            var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+            if (version != SchemaVersion)
+            {
+                Execute(connection, """
+                    DROP TABLE IF EXISTS memories; DROP TABLE IF EXISTS tags; DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS vectors;
+                    CREATE TABLE memories(
+                        rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, tags TEXT NOT NULL,
+                        created INTEGER NOT NULL, updated INTEGER NOT NULL, length INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                        preview TEXT NOT NULL, hash TEXT NOT NULL, file_ticks INTEGER NOT NULL, file_length INTEGER NOT NULL);
+                    CREATE INDEX memories_created ON memories(created DESC, id DESC);
+                    CREATE INDEX memories_hash ON memories(hash);
+                    CREATE TABLE tags(tag TEXT NOT NULL, mem INTEGER NOT NULL, PRIMARY KEY(tag, mem)) WITHOUT ROWID;
+                    CREATE INDEX tags_mem ON tags(mem);
+                    CREATE VIRTUAL TABLE fts USING fts5(title, tags, content, tokenize='porter unicode61 remove_diacritics 2');
+                    CREATE TABLE vectors(mem INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+                    """);
+                Execute(connection, $"PRAGMA user_version={SchemaVersion}");
+            }
 
-        return new MemoryIndex(connection);
+            return new MemoryIndex(connection, connectionString);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Groups many changes into one SQLite transaction; disposing without <c>Commit</c> rolls back.</summary>
+    /// <summary>
+    /// Runs <paramref name="read"/> on a reader connection, beside other reads, never beside a write.
+    /// Throws <see cref="ObjectDisposedException"/> when the index was closed (rebuilt) meanwhile.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<IndexReader, T> read, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _turnstile.WaitAsync(cancellationToken);
+        _turnstile.Release();
+        await _slots.WaitAsync(cancellationToken);
+        IndexReader? reader = null;
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_idle)
+            {
+                _idle.TryPop(out reader);
+            }
+
+            reader ??= OpenReader();
+            return read(reader);
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                lock (_idle)
+                {
+                    _idle.Push(reader);
+                }
+            }
+
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Groups many changes into one SQLite transaction (no read runs meanwhile); disposing without <c>Commit</c> rolls back.</summary>
     public Batch BeginBatch()
     {
-        Execute(_connection, "BEGIN");
-        return new Batch(_connection);
+        EnterWrite();
+        try
+        {
+            Execute(Connection, "BEGIN");
+        }
+        catch
+        {
+            ExitWrite();
+            throw;
+        }
+
+        return new Batch(this);
     }
 
-    public sealed class Batch(SqliteConnection connection) : IDisposable
+    public sealed class Batch(MemoryIndex index) : IDisposable
     {
         private bool _done;
 
         public void Commit()
         {
-            Execute(connection, "COMMIT");
+            Execute(index.Connection, "COMMIT");
             _done = true;
+            index.ExitWrite();
         }
 
         public void Dispose()
@@ -112,40 +192,125 @@ internal sealed class MemoryIndex : IDisposable
             if (!_done)
             {
                 _done = true;
-                Execute(connection, "ROLLBACK");
+                try
+                {
+                    Execute(index.Connection, "ROLLBACK");
+                }
+                finally
+                {
+                    index.ExitWrite();
+                }
             }
         }
     }
 
-    public int Count => Convert.ToInt32(Scalar(_connection, "SELECT count(*) FROM memories"), CultureInfo.InvariantCulture);
-
-    /// <summary>File stamps (last write ticks and length) of every indexed memory, to find what changed on disk.</summary>
-    public Dictionary<string, (long Ticks, long Length)> FileStamps()
-    {
-        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT id, file_ticks, file_length FROM memories";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
-        }
-
-        return result;
-    }
-
-    public (long Ticks, long Length)? FileStamp(string id)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT file_ticks, file_length FROM memories WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : null;
-    }
-
     public void Upsert(IndexEntry entry, float[]? vector = null)
     {
-        Remove(entry.Memory.Id);
+        EnterWrite();
+        try
+        {
+            Insert(entry, vector);
+        }
+        finally
+        {
+            ExitWrite();
+        }
+    }
+
+    public bool Remove(string id)
+    {
+        EnterWrite();
+        try
+        {
+            return Delete(id);
+        }
+        finally
+        {
+            ExitWrite();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        // Wait for the reads in progress, then close every connection.
+        EnterWrite();
+        _disposed = true;
+        _insert.Dispose();
+        _insertFts.Dispose();
+        _insertTag.Dispose();
+        _rowidOf.Dispose();
+        _rowTaken.Dispose();
+        foreach (var reader in _readers)
+        {
+            reader.Dispose();
+        }
+
+        Connection.Dispose();
+        _slots.Release(_readerCount);
+    }
+
+    /// <summary>Takes every read slot (waiting for the reads in progress); re-entrant for the one writer.</summary>
+    private void EnterWrite()
+    {
+        if (_exclusive++ > 0)
+        {
+            return;
+        }
+
+        // Reads are short (a query), so the writer waits in place rather than giving up its thread.
+        _turnstile.Wait();
+        try
+        {
+            for (var i = 0; i < _readerCount; i++)
+            {
+                _slots.Wait();
+            }
+        }
+        finally
+        {
+            _turnstile.Release();
+        }
+    }
+
+    private void ExitWrite()
+    {
+        if (--_exclusive == 0)
+        {
+            _slots.Release(_readerCount);
+        }
+    }
+
+    private IndexReader OpenReader()
+    {
+        var connection = new SqliteConnection(ConnectionString);
+        try
+        {
+            connection.Open();
+            // Map the database's pages rather than copying them into a per-connection cache.
+            Execute(connection, "PRAGMA query_only=1; PRAGMA cache_size=-64; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        lock (_idle)
+        {
+            _readers.Add(connection);
+        }
+
+        return new IndexReader(connection);
+    }
+
+    private void Insert(IndexEntry entry, float[]? vector)
+    {
+        Delete(entry.Memory.Id);
         var memory = entry.Memory;
         var tags = string.Join('\n', memory.Tags);
         var rowid = FreeRowId(memory);
@@ -162,7 +327,7 @@ internal sealed class MemoryIndex : IDisposable
 
         if (vector is not null)
         {
-            using var command = _connection.CreateCommand();
+            using var command = Connection.CreateCommand();
             command.CommandText = "INSERT INTO vectors(mem, vector) VALUES ($mem, $vector)";
             command.Parameters.AddWithValue("$mem", rowid);
             command.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(vector.AsSpan()).ToArray());
@@ -170,7 +335,7 @@ internal sealed class MemoryIndex : IDisposable
         }
     }
 
-    public bool Remove(string id)
+    private bool Delete(string id)
     {
         _rowidOf.Parameters["$id"].Value = id;
         if (_rowidOf.ExecuteScalar() is not long rowid)
@@ -178,7 +343,7 @@ internal sealed class MemoryIndex : IDisposable
             return false;
         }
 
-        using var command = _connection.CreateCommand();
+        using var command = Connection.CreateCommand();
         command.CommandText = """
             DELETE FROM fts WHERE rowid = $r; DELETE FROM tags WHERE mem = $r;
             DELETE FROM vectors WHERE mem = $r; DELETE FROM memories WHERE rowid = $r;
@@ -187,267 +352,6 @@ internal sealed class MemoryIndex : IDisposable
         command.ExecuteNonQuery();
         return true;
     }
-
-    /// <summary>Ids holding exactly this content hash, oldest id first.</summary>
-    public List<string> IdsWithHash(string hash)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT id FROM memories WHERE hash = $hash ORDER BY id";
-        command.Parameters.AddWithValue("$hash", hash);
-        using var reader = command.ExecuteReader();
-        var ids = new List<string>();
-        while (reader.Read())
-        {
-            ids.Add(reader.GetString(0));
-        }
-
-        return ids;
-    }
-
-    public Page<MemorySummary> List(ListQuery query)
-    {
-        var after = PageCursor.ParseList(query.Cursor);
-        using var command = _connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {SummaryColumns} FROM memories m WHERE 1=1");
-        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
-        if (after is { } position)
-        {
-            sql.Append(" AND (m.created < $ac OR (m.created = $ac AND m.id < $aid))");
-            command.Parameters.AddWithValue("$ac", position.CreatedMs);
-            command.Parameters.AddWithValue("$aid", position.Id);
-        }
-
-        sql.Append(" ORDER BY m.created DESC, m.id DESC LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", query.Limit + 1);
-        command.CommandText = sql.ToString();
-        var items = new List<MemorySummary>();
-        var createdMs = new List<long>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                items.Add(ReadSummary(reader));
-                createdMs.Add(reader.GetInt64(3));
-            }
-        }
-
-        if (items.Count <= query.Limit)
-        {
-            return new Page<MemorySummary>(items, null);
-        }
-
-        items.RemoveAt(items.Count - 1);
-        return new Page<MemorySummary>(items, PageCursor.ForList(createdMs[query.Limit - 1], items[^1].Id));
-    }
-
-    /// <summary>
-    /// BM25 hits (best first; equal scores newest first) for a MATCH expression, skipping
-    /// <paramref name="offset"/> and taking <paramref name="take"/>; <paramref name="terms"/> are marked in the snippets.
-    /// </summary>
-    public List<SearchHit> Search(string match, IReadOnlyList<string> terms, SearchQuery query, int offset, int take)
-    {
-        // Rank first, over the full-text table alone when nothing filters on the memories table (a join
-        // costs a lookup per matching row), then read the page's rows and build their snippets.
-        var ranked = new List<(long RowId, double Rank)>(take);
-        using (var command = _connection.CreateCommand())
-        {
-            var filtered = query.Tags is { Count: > 0 } || query.Since is not null || query.Until is not null;
-            var sql = new StringBuilder(filtered
-                ? "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts JOIN memories m ON m.rowid = fts.rowid WHERE fts MATCH $match"
-                : "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts WHERE fts MATCH $match");
-            command.Parameters.AddWithValue("$match", match);
-            if (filtered)
-            {
-                // Row ids follow creation time, so FTS5 itself skips what lies outside since/until (the
-                // filters on m.created below stay the exact test; a bound outside the row-id range is left to them).
-                if (query.Since is { } since && RowIdFloor(since.ToUnixTimeMilliseconds()) is { } sinceRow)
-                {
-                    sql.Append(" AND fts.rowid >= $sinceRow");
-                    command.Parameters.AddWithValue("$sinceRow", sinceRow);
-                }
-
-                if (query.Until is { } until && RowIdFloor(until.ToUnixTimeMilliseconds()) is { } untilRow)
-                {
-                    sql.Append(" AND fts.rowid < $untilRow");
-                    command.Parameters.AddWithValue("$untilRow", untilRow);
-                }
-
-                AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
-            }
-
-            sql.Append(" ORDER BY score, fts.rowid DESC LIMIT $take OFFSET $offset");
-            command.Parameters.AddWithValue("$take", take);
-            command.Parameters.AddWithValue("$offset", offset);
-            command.CommandText = sql.ToString();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                ranked.Add((reader.GetInt64(0), reader.GetDouble(1)));
-            }
-        }
-
-        if (ranked.Count == 0)
-        {
-            return [];
-        }
-
-        var details = new Dictionary<long, (MemorySummary Summary, string Snippet)>(ranked.Count);
-        using (var command = _connection.CreateCommand())
-        {
-            var ids = string.Join(',', ranked.Select(r => r.RowId.ToString(CultureInfo.InvariantCulture)));
-            command.CommandText = $"""
-                SELECT {SummaryColumns}, fts.content, m.rowid
-                FROM memories m JOIN fts ON fts.rowid = m.rowid
-                WHERE m.rowid IN ({ids})
-                """;
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var summary = ReadSummary(reader);
-                details[reader.GetInt64(8)] = (summary, Snippets.Build(summary.Title, reader.GetString(7), terms));
-            }
-        }
-
-        return [.. ranked.Where(r => details.ContainsKey(r.RowId)).Select(r => new SearchHit(details[r.RowId].Summary, -r.Rank, details[r.RowId].Snippet))];
-    }
-
-    /// <summary>The memories closest to <paramref name="vector"/> by cosine similarity, with the same filters.</summary>
-    public List<(MemorySummary Summary, double Similarity)> Nearest(float[] vector, SearchQuery query, int take)
-    {
-        using var command = _connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {SummaryColumns}, v.vector FROM vectors v JOIN memories m ON m.rowid = v.mem WHERE 1=1");
-        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
-        command.CommandText = sql.ToString();
-        var scored = new List<(MemorySummary, double)>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            var stored = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(7));
-            scored.Add((ReadSummary(reader), Cosine(vector, stored)));
-        }
-
-        return [.. scored.OrderByDescending(s => s.Item2).Take(take)];
-    }
-
-    public (int Count, long Bytes, DateTimeOffset? Oldest, DateTimeOffset? Newest, Dictionary<string, int> Tags) Stats()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0), min(created), max(created) FROM memories";
-        int count;
-        long bytes;
-        DateTimeOffset? oldest = null, newest = null;
-        using (var reader = command.ExecuteReader())
-        {
-            reader.Read();
-            count = reader.GetInt32(0);
-            bytes = reader.GetInt64(1);
-            if (!reader.IsDBNull(2))
-            {
-                oldest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
-                newest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
-            }
-        }
-
-        command.CommandText = "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag";
-        var tags = new Dictionary<string, int>(StringComparer.Ordinal);
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                tags[reader.GetString(0)] = reader.GetInt32(1);
-            }
-        }
-
-        return (count, bytes, oldest, newest, tags);
-    }
-
-    public void Dispose()
-    {
-        _insert.Dispose();
-        _insertFts.Dispose();
-        _insertTag.Dispose();
-        _rowidOf.Dispose();
-        _rowTaken.Dispose();
-        _connection.Dispose();
-    }
-
-    private const string SummaryColumns = "m.id, m.title, m.tags, m.created, m.updated, m.length, m.preview";
-
-    private static MemorySummary ReadSummary(SqliteDataReader reader)
-    {
-        var tags = reader.GetString(2);
-        return new MemorySummary(
-            reader.GetString(0),
-            reader.GetString(1),
-            tags.Length == 0 ? [] : tags.Split('\n'),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
-            reader.GetInt32(5),
-            reader.GetString(6));
-    }
-
-    private static void AddFilters(SqliteCommand command, StringBuilder sql, IReadOnlyList<string>? tags, TagMatch match, DateTimeOffset? since, DateTimeOffset? until)
-    {
-        if (since is { } s)
-        {
-            sql.Append(" AND m.created >= $since");
-            command.Parameters.AddWithValue("$since", s.ToUnixTimeMilliseconds());
-        }
-
-        if (until is { } u)
-        {
-            sql.Append(" AND m.created < $until");
-            command.Parameters.AddWithValue("$until", u.ToUnixTimeMilliseconds());
-        }
-
-        var wanted = tags?.Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToList() ?? [];
-        if (wanted.Count == 0)
-        {
-            return;
-        }
-
-        var names = new List<string>();
-        for (var i = 0; i < wanted.Count; i++)
-        {
-            names.Add("$tag" + i.ToString(CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue(names[^1], wanted[i]);
-        }
-
-        sql.Append(" AND m.rowid IN (SELECT mem FROM tags WHERE tag IN (").Append(string.Join(',', names)).Append(')');
-        if (match == TagMatch.All)
-        {
-            sql.Append(" GROUP BY mem HAVING count(*) = ").Append(wanted.Count.ToString(CultureInfo.InvariantCulture));
-        }
-
-        sql.Append(')');
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        if (a.Length != b.Length)
-        {
-            return 0;
-        }
-
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
-    }
-
-    // A memory's row id is its creation time in milliseconds followed by 20 bits of its id's hash: search
-    // results with equal scores come out newest first without reading the memories table, the same on
-    // every replica, and time filters become row-id ranges the full-text index applies itself.
-    private const int RowIdHashBits = 20;
-    private const long RowIdMaxMs = (1L << 42) - 1;
-
-    /// <summary>The first row id of a millisecond, or null when it lies outside the range row ids can order (before 1831 or after 2109).</summary>
-    private static long? RowIdFloor(long ms) => ms is > -RowIdMaxMs and < RowIdMaxMs ? ms << RowIdHashBits : null;
 
     private long FreeRowId(Memory memory)
     {
@@ -506,7 +410,7 @@ internal sealed class MemoryIndex : IDisposable
 
     private SqliteCommand Command(string sql, params string[] parameters)
     {
-        var command = _connection.CreateCommand();
+        var command = Connection.CreateCommand();
         command.CommandText = sql;
         foreach (var name in parameters)
         {
@@ -529,12 +433,5 @@ internal sealed class MemoryIndex : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
-    }
-
-    private static object? Scalar(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command.ExecuteScalar();
     }
 }

@@ -127,6 +127,28 @@ internal static class ChangeLog
         }
     }
 
+    /// <summary>
+    /// Whether the log at <paramref name="path"/> holds anything past <paramref name="at"/> (another generation
+    /// or more bytes): one open, one small read and one stat. A log that vanished has nothing new to apply.
+    /// </summary>
+    public static bool HasMoved(string path, Position at)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            Span<byte> head = stackalloc byte[HeaderMax];
+            var read = RandomAccess.Read(handle, head, 0);
+            var newline = head[..read].IndexOf((byte)'\n');
+            return newline < 0 || !TryParseHeader(head[..newline], out var generation)
+                ? at != default
+                : generation != at.Generation || RandomAccess.GetLength(handle) != at.Offset;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>This instance's log for one user. Not thread-safe: the store appends under the user's lock.</summary>
     public sealed class Writer(string userDirectory, string instance, int rewriteAt = RewriteAt)
     {

@@ -76,37 +76,59 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         activity?.SetTag("memento.user", user);
 
         var shard = Shard(user);
-        await shard.Gate.WaitAsync(cancellationToken);
+        // Stores of the same content run one at a time (so the second finds the first); others write their
+        // files side by side and queue only for the index. Searches never wait for a file write.
+        var writes = shard.WriteLock(hash);
+        await writes.WaitAsync(cancellationToken);
         try
         {
-            await RefreshAsync(shard, cancellationToken);
-            if (FindByHash(shard, hash) is { } existing)
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
             {
-                activity?.SetTag("memento.created", false);
-                return new StoreResult(existing, Created: false);
-            }
+                await RefreshAsync(shard, cancellationToken);
+                if (FindByHash(shard, hash) is { } existing)
+                {
+                    activity?.SetTag("memento.created", false);
+                    return new StoreResult(existing, Created: false);
+                }
 
-            if (await FindClaimedAsync(shard, hash, cancellationToken) is { } written)
+                if (await FindClaimedAsync(shard, hash, cancellationToken) is { } written)
+                {
+                    activity?.SetTag("memento.created", false);
+                    return new StoreResult(written, Created: false);
+                }
+            }
+            finally
             {
-                activity?.SetTag("memento.created", false);
-                return new StoreResult(written, Created: false);
+                shard.Gate.Release();
             }
 
             var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
             var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
             Claim(shard, hash, stored.Id);
-            await WriteAsync(shard, stored, hash, cancellationToken);
+            var file = WriteFile(shard, stored);
+            var vector = await EmbedAsync(stored, cancellationToken);
 
-            // Another replica may have stored the same memory at the same moment: the older id wins.
-            await SyncChangeLogsAsync(shard, cancellationToken);
-            var twins = shard.Index.IdsWithHash(hash);
-            if (twins.Count > 1 && twins[0] != stored.Id && ReadFile(shard, twins[0]) is { } earlier)
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
             {
-                File.Delete(FilePath(shard, stored.Id));
-                shard.Index.Remove(stored.Id);
-                RecordChange(shard, stored.Id, deleted: true);
-                activity?.SetTag("memento.created", false);
-                return new StoreResult(earlier, Created: false);
+                IndexWritten(shard, stored, hash, file, vector);
+
+                // Another replica may have stored the same memory at the same moment: the older id wins.
+                await SyncChangeLogsAsync(shard, cancellationToken);
+                var twins = shard.Index.IdsWithHash(hash);
+                if (twins.Count > 1 && twins[0] != stored.Id && ReadFile(shard, twins[0]) is { } earlier)
+                {
+                    File.Delete(FilePath(shard, stored.Id));
+                    shard.Index.Remove(stored.Id);
+                    RecordChange(shard, stored.Id, deleted: true);
+                    activity?.SetTag("memento.created", false);
+                    return new StoreResult(earlier, Created: false);
+                }
+            }
+            finally
+            {
+                shard.Gate.Release();
             }
 
             StorageTelemetry.MemoriesStored.Add(1);
@@ -116,7 +138,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
         finally
         {
-            shard.Gate.Release();
+            writes.Release();
         }
     }
 
@@ -137,7 +159,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         activity?.SetTag("memento.user", user);
 
         var shard = Shard(user);
-        await shard.Gate.WaitAsync(cancellationToken);
+        var writes = shard.WriteLock(id);
+        await writes.WaitAsync(cancellationToken);
         try
         {
             var current = ReadFile(shard, id) ?? throw new MemoryNotFoundException(id);
@@ -160,12 +183,23 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 Metadata = metadata,
                 Updated = now > current.Created ? now : current.Created,
             };
-            await WriteAsync(shard, changed, MemoryDocument.ContentHash(content, title, tags), cancellationToken);
+            var file = WriteFile(shard, changed);
+            var vector = await EmbedAsync(changed, cancellationToken);
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                IndexWritten(shard, changed, MemoryDocument.ContentHash(content, title, tags), file, vector);
+            }
+            finally
+            {
+                shard.Gate.Release();
+            }
+
             return changed;
         }
         finally
         {
-            shard.Gate.Release();
+            writes.Release();
         }
     }
 
@@ -177,7 +211,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         activity?.SetTag("memento.user", user);
 
         var shard = Shard(user);
-        await shard.Gate.WaitAsync(cancellationToken);
+        var writes = shard.WriteLock(id);
+        await writes.WaitAsync(cancellationToken);
         try
         {
             var path = FilePath(shard, id);
@@ -202,13 +237,22 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 throw new StorageUnavailableException($"The memory could not be moved to the trash: {e.Message}", e);
             }
 
-            shard.Index.Remove(id);
-            RecordChange(shard, id, deleted: true);
+            await shard.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                shard.Index.Remove(id);
+                RecordChange(shard, id, deleted: true);
+            }
+            finally
+            {
+                shard.Gate.Release();
+            }
+
             return true;
         }
         finally
         {
-            shard.Gate.Release();
+            writes.Release();
         }
     }
 
@@ -219,7 +263,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
         var shard = Shard(user);
-        return await ReadFreshAsync(shard, () => shard.Index.List(query), cancellationToken);
+        return await ReadFreshAsync(shard, index => index.List(query), cancellationToken);
     }
 
     public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)
@@ -243,30 +287,27 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             queryVector = (await _embeddings.GenerateAsync([query.Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
         }
 
-        await shard.Gate.WaitAsync(cancellationToken);
         try
         {
-            await RefreshAsync(shard, cancellationToken);
-            List<SearchHit> hits;
-            bool allWords;
-            if (queryVector is null)
+            var (hits, allWords) = await ReadFreshAsync(shard, index =>
             {
-                // Memories holding every word are what a person means; any word is the fallback when none does.
-                allWords = cursorMode ?? true;
-                hits = shard.Index.Search(allWords ? everyWord : anyWord, terms, query, offset, query.Limit + 1);
-                if (cursorMode is null && hits.Count == 0)
+                if (queryVector is null)
                 {
-                    allWords = false;
-                    hits = shard.Index.Search(anyWord, terms, query, offset, query.Limit + 1);
+                    // Memories holding every word are what a person means; any word is the fallback when none does.
+                    var every = cursorMode ?? true;
+                    var found = index.Search(every ? everyWord : anyWord, terms, query, offset, query.Limit + 1);
+                    if (cursorMode is null && found.Count == 0)
+                    {
+                        return (index.Search(anyWord, terms, query, offset, query.Limit + 1), false);
+                    }
+
+                    return (found, every);
                 }
-            }
-            else
-            {
-                allWords = false;
+
                 var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
-                hits = HybridRanking.Fuse(shard.Index.Search(anyWord, terms, query, 0, depth), shard.Index.Nearest(queryVector, query, depth), _search.FusionK)
-                    .Skip(offset).Take(query.Limit + 1).ToList();
-            }
+                return (HybridRanking.Fuse(index.Search(anyWord, terms, query, 0, depth), index.Nearest(queryVector, query, depth), _search.FusionK)
+                    .Skip(offset).Take(query.Limit + 1).ToList(), false);
+            }, cancellationToken);
 
             var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text, allWords) : null;
             if (next is not null)
@@ -279,7 +320,6 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
         finally
         {
-            shard.Gate.Release();
             StorageTelemetry.SearchDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
@@ -288,9 +328,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     {
         MemoryRules.ValidateUser(user);
         var shard = Shard(user);
-        return await ReadFreshAsync(shard, () =>
+        return await ReadFreshAsync(shard, index =>
         {
-            var (count, bytes, oldest, newest, tags) = shard.Index.Stats();
+            var (count, bytes, oldest, newest, tags) = index.Stats();
             var trash = Path.Combine(shard.Directory, TrashFolder);
             var trashed = Directory.Exists(trash) ? Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension).Count() : 0;
             return new UserStats(user, count, bytes, oldest, newest, tags, trashed);
@@ -312,7 +352,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         foreach (var user in await ListUsersAsync(cancellationToken))
         {
             var shard = Shard(user);
-            await ReadFreshAsync(shard, () => true, cancellationToken);
+            await ReadFreshAsync(shard, _ => true, cancellationToken);
         }
     }
 
@@ -468,22 +508,27 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
     }
 
-    private async Task WriteAsync(UserShard shard, Memory memory, string hash, CancellationToken cancellationToken)
+    /// <summary>Writes the memory's file (atomically, flushed when configured); returns its stamp for the index.</summary>
+    private (long Ticks, long Length) WriteFile(UserShard shard, Memory memory)
     {
         var path = FilePath(shard, memory.Id);
         try
         {
             Directory.CreateDirectory(shard.Directory);
             AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), _options.FlushToDisk, memory.Id);
+            var info = new FileInfo(path);
+            return (info.LastWriteTimeUtc.Ticks, info.Length);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StorageUnavailableException($"The memory could not be written: {e.Message}", e);
         }
+    }
 
-        var info = new FileInfo(path);
-        var vector = await EmbedAsync(memory, cancellationToken);
-        shard.Index.Upsert(new IndexEntry(memory, hash, info.LastWriteTimeUtc.Ticks, info.Length), vector);
+    /// <summary>Indexes a memory this instance just wrote and tells the other replicas (under the user's lock).</summary>
+    private void IndexWritten(UserShard shard, Memory memory, string hash, (long Ticks, long Length) file, float[]? vector)
+    {
+        shard.Index.Upsert(new IndexEntry(memory, hash, file.Ticks, file.Length), vector);
         RecordChange(shard, memory.Id, deleted: false);
     }
 
@@ -491,7 +536,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     {
         try
         {
-            shard.Log.Append(deleted ? ChangeLog.Kind.Deleted : ChangeLog.Kind.Stored, id);
+            lock (shard.Log)
+            {
+                shard.Log.Append(deleted ? ChangeLog.Kind.Deleted : ChangeLog.Kind.Stored, id);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -519,18 +567,39 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         return memory;
     }
 
-    /// <summary>Runs <paramref name="read"/> under the user's lock, on an index brought up to date with the files.</summary>
-    private async Task<T> ReadFreshAsync<T>(UserShard shard, Func<T> read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings the user's index up to date with the files (under the user's lock), then runs <paramref name="read"/>
+    /// on one of the index's reader connections, beside other reads of the same user.
+    /// </summary>
+    private async Task<T> ReadFreshAsync<T>(UserShard shard, Func<IndexReader, T> read, CancellationToken cancellationToken)
     {
-        await shard.Gate.WaitAsync(cancellationToken);
-        try
+        var retried = false;
+        while (true)
         {
-            await RefreshAsync(shard, cancellationToken);
-            return read();
-        }
-        finally
-        {
-            shard.Gate.Release();
+            var index = shard.Index;
+            if (retried || !IsFresh(shard))
+            {
+                await shard.Gate.WaitAsync(cancellationToken);
+                try
+                {
+                    await RefreshAsync(shard, cancellationToken);
+                    index = shard.Index;
+                }
+                finally
+                {
+                    shard.Gate.Release();
+                }
+            }
+
+            try
+            {
+                return await index.ReadAsync(read, cancellationToken);
+            }
+            catch (ObjectDisposedException) when (!_disposed)
+            {
+                // The index was rebuilt meanwhile: wait for the rebuild under the lock, then read the new one.
+                retried = true;
+            }
         }
     }
 
@@ -538,7 +607,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     {
         try
         {
-            shard.Log.Append(ChangeLog.Kind.Claimed, id, hash);
+            lock (shard.Log)
+            {
+                shard.Log.Append(ChangeLog.Kind.Claimed, id, hash);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -585,6 +657,38 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the user's index is known to be up to date with the files without taking the user's lock:
+    /// loaded, not due for a full rescan, and no other replica's log moved since it was last read.
+    /// This is the steady state, so reads of a user do not queue behind each other to find out.
+    /// </summary>
+    private bool IsFresh(UserShard shard)
+    {
+        if (!shard.Loaded || _time.GetUtcNow() - shard.LastFullScan >= _options.RescanInterval)
+        {
+            return false;
+        }
+
+        var folder = ChangeLog.Folder(shard.Directory);
+        var seen = shard.Seen;
+        try
+        {
+            foreach (var path in Directory.EnumerateFiles(folder))
+            {
+                var instance = Path.GetFileName(path);
+                if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.HasMoved(path, seen.GetValueOrDefault(instance)))
+                {
+                    return false;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+
+        return true;
+    }
+
     private async Task RefreshAsync(UserShard shard, CancellationToken cancellationToken)
     {
         if (!shard.Loaded || _time.GetUtcNow() - shard.LastFullScan >= _options.RescanInterval)
@@ -607,6 +711,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var gap = false;
+        var seen = new Dictionary<string, ChangeLog.Position>(shard.Seen, StringComparer.Ordinal);
         foreach (var path in Directory.EnumerateFiles(folder))
         {
             var instance = Path.GetFileName(path);
@@ -615,7 +720,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 continue;
             }
 
-            if (ChangeLog.Read(path, shard.Seen.GetValueOrDefault(instance)) is not { } update)
+            if (ChangeLog.Read(path, seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
             }
@@ -633,8 +738,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 }
             }
 
-            shard.Seen[instance] = update.Next;
+            seen[instance] = update.Next;
         }
+
+        shard.Seen = seen;
 
         if (gap)
         {
@@ -941,15 +1048,32 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         public string Directory { get; } = directory;
 
+        private readonly SemaphoreSlim[] _writeLocks = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
+
+        /// <summary>
+        /// Held by a store from start to end (keyed by its content hash), or by an update or delete (keyed by
+        /// the memory id): the same content, or the same memory, is written by one call at a time.
+        /// </summary>
+        public SemaphoreSlim WriteLock(string key) => _writeLocks[(key.GetHashCode() & int.MaxValue) % _writeLocks.Length];
+
+        /// <summary>Held while the index or what this instance knows of the other replicas changes (short).</summary>
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
         public MemoryIndex Index { get; private set; } = MemoryIndex.Open(indexFile);
 
-        public bool Loaded { get; set; }
+        private volatile bool _loaded;
+        private long _lastFullScanTicks;
 
-        public DateTimeOffset LastFullScan { get; set; }
+        // Read without the lock by the fast freshness check; changed under it, Seen only by replacement.
+        public bool Loaded { get => _loaded; set => _loaded = value; }
 
-        public Dictionary<string, ChangeLog.Position> Seen { get; set; } = new(StringComparer.Ordinal);
+        public DateTimeOffset LastFullScan
+        {
+            get => new(Volatile.Read(ref _lastFullScanTicks), TimeSpan.Zero);
+            set => Volatile.Write(ref _lastFullScanTicks, value.UtcTicks);
+        }
+
+        public IReadOnlyDictionary<string, ChangeLog.Position> Seen { get; set; } = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
 
         public ChangeLog.Writer Log { get; } = log;
 
@@ -988,7 +1112,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
             Index = MemoryIndex.Open(indexFile);
             Loaded = false;
-            Seen.Clear();
+            Seen = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
             Warned.Clear();
         }
 
@@ -996,6 +1120,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             Index.Dispose();
             Gate.Dispose();
+            foreach (var writeLock in _writeLocks)
+            {
+                writeLock.Dispose();
+            }
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class SearchTests
         var time = new ManualTime(new DateTimeOffset(1750, 1, 1, 0, 0, 0, TimeSpan.Zero));
         using var env = new TestStore(time: time);
         var old = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry"), Ct)).Memory;
-        time.Advance(TimeSpan.FromDays(365 * 550));
+        time.Advance(TimeSpan.FromDays(365 * 340));
         var future = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry again"), Ct)).Memory;
         time.Advance(TimeSpan.FromDays(1));
         var newest = (await env.Store.StoreAsync("alice", new NewMemory("harbour ledger entry again!"), Ct)).Memory;

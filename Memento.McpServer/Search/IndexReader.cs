@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Memento.McpServer.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Memento.McpServer.Search;
+
+/// <summary>
+/// The queries of one user's index over one SQLite connection. <see cref="MemoryIndex"/> is one (the
+/// connection that writes); it lends others, read-only, so that searches run side by side.
+/// </summary>
+internal class IndexReader(SqliteConnection connection)
+{
+    protected SqliteConnection Connection { get; } = connection;
+
+    public int Count => Convert.ToInt32(Scalar(Connection, "SELECT count(*) FROM memories"), CultureInfo.InvariantCulture);
+
+    /// <summary>File stamps (last write ticks and length) of every indexed memory, to find what changed on disk.</summary>
+    public Dictionary<string, (long Ticks, long Length)> FileStamps()
+    {
+        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        using var command = Connection.CreateCommand();
+        command.CommandText = "SELECT id, file_ticks, file_length FROM memories";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        return result;
+    }
+
+    public (long Ticks, long Length)? FileStamp(string id)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = "SELECT file_ticks, file_length FROM memories WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <summary>Ids holding exactly this content hash, oldest id first.</summary>
+    public List<string> IdsWithHash(string hash)
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = "SELECT id FROM memories WHERE hash = $hash ORDER BY id";
+        command.Parameters.AddWithValue("$hash", hash);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
+    public Page<MemorySummary> List(ListQuery query)
+    {
+        var after = PageCursor.ParseList(query.Cursor);
+        using var command = Connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SummaryColumns} FROM memories m WHERE 1=1");
+        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+        if (after is { } position)
+        {
+            sql.Append(" AND (m.created < $ac OR (m.created = $ac AND m.id < $aid))");
+            command.Parameters.AddWithValue("$ac", position.CreatedMs);
+            command.Parameters.AddWithValue("$aid", position.Id);
+        }
+
+        sql.Append(" ORDER BY m.created DESC, m.id DESC LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", query.Limit + 1);
+        command.CommandText = sql.ToString();
+        var items = new List<MemorySummary>();
+        var createdMs = new List<long>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                items.Add(ReadSummary(reader));
+                createdMs.Add(reader.GetInt64(3));
+            }
+        }
+
+        if (items.Count <= query.Limit)
+        {
+            return new Page<MemorySummary>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        return new Page<MemorySummary>(items, PageCursor.ForList(createdMs[query.Limit - 1], items[^1].Id));
+    }
+
+    /// <summary>
+    /// BM25 hits (best first; equal scores newest first) for a MATCH expression, skipping
+    /// <paramref name="offset"/> and taking <paramref name="take"/>; <paramref name="terms"/> are marked in the snippets.
+    /// </summary>
+    public List<SearchHit> Search(string match, IReadOnlyList<string> terms, SearchQuery query, int offset, int take)
+    {
+        // Rank first, over the full-text table alone when nothing filters on the memories table (a join
+        // costs a lookup per matching row), then read the page's rows and build their snippets.
+        var ranked = new List<(long RowId, double Rank)>(take);
+        using (var command = Connection.CreateCommand())
+        {
+            var filtered = query.Tags is { Count: > 0 } || query.Since is not null || query.Until is not null;
+            var sql = new StringBuilder(filtered
+                ? "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts JOIN memories m ON m.rowid = fts.rowid WHERE fts MATCH $match"
+                : "SELECT fts.rowid, bm25(fts, 8.0, 4.0, 1.0) AS score FROM fts WHERE fts MATCH $match");
+            command.Parameters.AddWithValue("$match", match);
+            if (filtered)
+            {
+                // Row ids follow creation time, so FTS5 itself skips what lies outside since/until (the
+                // filters on m.created below stay the exact test; a bound outside the row-id range is left to them).
+                if (query.Since is { } since && RowIdFloor(since.ToUnixTimeMilliseconds()) is { } sinceRow)
+                {
+                    sql.Append(" AND fts.rowid >= $sinceRow");
+                    command.Parameters.AddWithValue("$sinceRow", sinceRow);
+                }
+
+                if (query.Until is { } until && RowIdFloor(until.ToUnixTimeMilliseconds()) is { } untilRow)
+                {
+                    sql.Append(" AND fts.rowid < $untilRow");
+                    command.Parameters.AddWithValue("$untilRow", untilRow);
+                }
+
+                AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+            }
+
+            sql.Append(" ORDER BY score, fts.rowid DESC LIMIT $take OFFSET $offset");
+            command.Parameters.AddWithValue("$take", take);
+            command.Parameters.AddWithValue("$offset", offset);
+            command.CommandText = sql.ToString();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                ranked.Add((reader.GetInt64(0), reader.GetDouble(1)));
+            }
+        }
+
+        if (ranked.Count == 0)
+        {
+            return [];
+        }
+
+        var details = new Dictionary<long, (MemorySummary Summary, string Snippet)>(ranked.Count);
+        using (var command = Connection.CreateCommand())
+        {
+            var ids = string.Join(',', ranked.Select(r => r.RowId.ToString(CultureInfo.InvariantCulture)));
+            command.CommandText = $"""
+                SELECT {SummaryColumns}, fts.content, m.rowid
+                FROM memories m JOIN fts ON fts.rowid = m.rowid
+                WHERE m.rowid IN ({ids})
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var summary = ReadSummary(reader);
+                details[reader.GetInt64(8)] = (summary, Snippets.Build(summary.Title, reader.GetString(7), terms));
+            }
+        }
+
+        return [.. ranked.Where(r => details.ContainsKey(r.RowId)).Select(r => new SearchHit(details[r.RowId].Summary, -r.Rank, details[r.RowId].Snippet))];
+    }
+
+    /// <summary>The memories closest to <paramref name="vector"/> by cosine similarity, with the same filters.</summary>
+    public List<(MemorySummary Summary, double Similarity)> Nearest(float[] vector, SearchQuery query, int take)
+    {
+        using var command = Connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SummaryColumns}, v.vector FROM vectors v JOIN memories m ON m.rowid = v.mem WHERE 1=1");
+        AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
+        command.CommandText = sql.ToString();
+        var scored = new List<(MemorySummary, double)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var stored = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(7));
+            scored.Add((ReadSummary(reader), Cosine(vector, stored)));
+        }
+
+        return [.. scored.OrderByDescending(s => s.Item2).Take(take)];
+    }
+
+    public (int Count, long Bytes, DateTimeOffset? Oldest, DateTimeOffset? Newest, Dictionary<string, int> Tags) Stats()
+    {
+        using var command = Connection.CreateCommand();
+        command.CommandText = "SELECT count(*), coalesce(sum(bytes), 0), min(created), max(created) FROM memories";
+        int count;
+        long bytes;
+        DateTimeOffset? oldest = null, newest = null;
+        using (var reader = command.ExecuteReader())
+        {
+            reader.Read();
+            count = reader.GetInt32(0);
+            bytes = reader.GetInt64(1);
+            if (!reader.IsDBNull(2))
+            {
+                oldest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
+                newest = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
+            }
+        }
+
+        command.CommandText = "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY tag";
+        var tags = new Dictionary<string, int>(StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tags[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        return (count, bytes, oldest, newest, tags);
+    }
+
+    private const string SummaryColumns = "m.id, m.title, m.tags, m.created, m.updated, m.length, m.preview";
+
+    private static MemorySummary ReadSummary(SqliteDataReader reader)
+    {
+        var tags = reader.GetString(2);
+        return new MemorySummary(
+            reader.GetString(0),
+            reader.GetString(1),
+            tags.Length == 0 ? [] : tags.Split('\n'),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+            reader.GetInt32(5),
+            reader.GetString(6));
+    }
+
+    private static void AddFilters(SqliteCommand command, StringBuilder sql, IReadOnlyList<string>? tags, TagMatch match, DateTimeOffset? since, DateTimeOffset? until)
+    {
+        if (since is { } s)
+        {
+            sql.Append(" AND m.created >= $since");
+            command.Parameters.AddWithValue("$since", s.ToUnixTimeMilliseconds());
+        }
+
+        if (until is { } u)
+        {
+            sql.Append(" AND m.created < $until");
+            command.Parameters.AddWithValue("$until", u.ToUnixTimeMilliseconds());
+        }
+
+        var wanted = tags?.Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToList() ?? [];
+        if (wanted.Count == 0)
+        {
+            return;
+        }
+
+        var names = new List<string>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            names.Add("$tag" + i.ToString(CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue(names[^1], wanted[i]);
+        }
+
+        sql.Append(" AND m.rowid IN (SELECT mem FROM tags WHERE tag IN (").Append(string.Join(',', names)).Append(')');
+        if (match == TagMatch.All)
+        {
+            sql.Append(" GROUP BY mem HAVING count(*) = ").Append(wanted.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        sql.Append(')');
+    }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+        {
+            return 0;
+        }
+
+        double dot = 0, na = 0, nb = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+
+        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
+    }
+
+    // A memory's row id is its creation time in milliseconds followed by 20 bits of its id's hash: search
+    // results with equal scores come out newest first without reading the memories table, the same on
+    // every replica, and time filters become row-id ranges the full-text index applies itself.
+    protected const int RowIdHashBits = 20;
+    protected const long RowIdMaxMs = (1L << 42) - 1;
+
+    /// <summary>The first row id of a millisecond, or null when it lies outside the range row ids can order (before 1831 or after 2109).</summary>
+    protected static long? RowIdFloor(long ms) => ms is > -RowIdMaxMs and < RowIdMaxMs ? ms << RowIdHashBits : null;
+
+    protected static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}

@@ -26,7 +26,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
     private const int SchemaVersion = 2;
     private const int PreviewLength = 160;
 
-    private readonly string ConnectionString;
+    private readonly string _connectionString;
     private readonly int _readerCount;
     private readonly SemaphoreSlim _slots;
     // Held by a writer while it gathers the slots: reads that arrive meanwhile wait, so writes are not starved.
@@ -44,7 +44,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
     private MemoryIndex(SqliteConnection connection, string connectionString)
         : base(connection)
     {
-        ConnectionString = connectionString;
+        _connectionString = connectionString;
         _readerCount = Math.Clamp(Environment.ProcessorCount, 2, 8);
         _slots = new SemaphoreSlim(_readerCount, _readerCount);
         _insert = Command("""
@@ -287,7 +287,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
 
     private IndexReader OpenReader()
     {
-        var connection = new SqliteConnection(ConnectionString);
+        var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();

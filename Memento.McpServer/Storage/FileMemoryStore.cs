@@ -76,59 +76,59 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         activity?.SetTag("memento.user", user);
 
         var shard = Shard(user);
-        // Stores of the same content run one at a time (so the second finds the first); others write their
-        // files side by side and queue only for the index. Searches never wait for a file write.
+        // Stores of the same content run one at a time (so the second finds the first); others look up,
+        // write and flush side by side, and meet only to apply their index updates, together.
         var writes = shard.WriteLock(hash);
         await writes.WaitAsync(cancellationToken);
         try
         {
-            await shard.Gate.WaitAsync(cancellationToken);
-            try
+            if (await FindByHashAsync(shard, hash, cancellationToken) is { } existing)
             {
-                await RefreshAsync(shard, cancellationToken);
-                if (FindByHash(shard, hash) is { } existing)
-                {
-                    activity?.SetTag("memento.created", false);
-                    return new StoreResult(existing, Created: false);
-                }
-
-                if (await FindClaimedAsync(shard, hash, cancellationToken) is { } written)
-                {
-                    activity?.SetTag("memento.created", false);
-                    return new StoreResult(written, Created: false);
-                }
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(existing, Created: false);
             }
-            finally
+
+            if (shard.Claims.ContainsKey(hash))
             {
-                shard.Gate.Release();
+                await shard.Gate.WaitAsync(cancellationToken);
+                try
+                {
+                    if (await FindClaimedAsync(shard, hash, cancellationToken) is { } written)
+                    {
+                        activity?.SetTag("memento.created", false);
+                        return new StoreResult(written, Created: false);
+                    }
+                }
+                finally
+                {
+                    shard.Gate.Release();
+                }
             }
 
             var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
             var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
             Claim(shard, hash, stored.Id);
             var file = WriteFile(shard, stored);
-            var vector = await EmbedAsync(stored, cancellationToken);
+            await IndexWrittenAsync(shard, stored, hash, file, cancellationToken);
 
-            await shard.Gate.WaitAsync(cancellationToken);
-            try
+            // Another replica may have stored the same memory at the same moment: the older id wins.
+            var twins = await ReadFreshAsync(shard, index => index.IdsWithHash(hash), cancellationToken);
+            if (twins.Count > 1 && twins[0] != stored.Id && ReadFile(shard, twins[0]) is { } earlier)
             {
-                IndexWritten(shard, stored, hash, file, vector);
-
-                // Another replica may have stored the same memory at the same moment: the older id wins.
-                await SyncChangeLogsAsync(shard, cancellationToken);
-                var twins = shard.Index.IdsWithHash(hash);
-                if (twins.Count > 1 && twins[0] != stored.Id && ReadFile(shard, twins[0]) is { } earlier)
+                await shard.Gate.WaitAsync(cancellationToken);
+                try
                 {
                     File.Delete(FilePath(shard, stored.Id));
                     shard.Index.Remove(stored.Id);
                     RecordChange(shard, stored.Id, deleted: true);
-                    activity?.SetTag("memento.created", false);
-                    return new StoreResult(earlier, Created: false);
                 }
-            }
-            finally
-            {
-                shard.Gate.Release();
+                finally
+                {
+                    shard.Gate.Release();
+                }
+
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(earlier, Created: false);
             }
 
             StorageTelemetry.MemoriesStored.Add(1);
@@ -184,16 +184,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 Updated = now > current.Created ? now : current.Created,
             };
             var file = WriteFile(shard, changed);
-            var vector = await EmbedAsync(changed, cancellationToken);
-            await shard.Gate.WaitAsync(cancellationToken);
-            try
-            {
-                IndexWritten(shard, changed, MemoryDocument.ContentHash(content, title, tags), file, vector);
-            }
-            finally
-            {
-                shard.Gate.Release();
-            }
+            await IndexWrittenAsync(shard, changed, MemoryDocument.ContentHash(content, title, tags), file, cancellationToken);
 
             return changed;
         }
@@ -525,11 +516,71 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
     }
 
-    /// <summary>Indexes a memory this instance just wrote and tells the other replicas (under the user's lock).</summary>
-    private void IndexWritten(UserShard shard, Memory memory, string hash, (long Ticks, long Length) file, float[]? vector)
+    /// <summary>
+    /// Indexes a memory this instance just wrote and tells the other replicas. Writes that finish their
+    /// files at the same time are applied together: whoever gets the user's lock first applies every
+    /// index update waiting then, in one transaction, so a busy user's writes do not queue one by one
+    /// behind the reads each index update has to wait for.
+    /// </summary>
+    private async Task IndexWrittenAsync(UserShard shard, Memory memory, string hash, (long Ticks, long Length) file, CancellationToken cancellationToken)
     {
-        shard.Index.Upsert(new IndexEntry(memory, hash, file.Ticks, file.Length), vector);
-        RecordChange(shard, memory.Id, deleted: false);
+        var pending = new PendingWrite(new IndexEntry(memory, hash, file.Ticks, file.Length), await EmbedAsync(memory, cancellationToken));
+        shard.Pending.Enqueue(pending);
+        // Once queued the update is applied even if this caller stops waiting: its file is written.
+        await shard.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!pending.Done.Task.IsCompleted)
+            {
+                ApplyPending(shard);
+            }
+        }
+        finally
+        {
+            shard.Gate.Release();
+        }
+
+        await pending.Done.Task;
+    }
+
+    private void ApplyPending(UserShard shard)
+    {
+        var writes = new List<PendingWrite>();
+        while (shard.Pending.TryDequeue(out var next))
+        {
+            writes.Add(next);
+        }
+
+        try
+        {
+            using (var batch = shard.Index.BeginBatch())
+            {
+                foreach (var write in writes)
+                {
+                    shard.Index.Upsert(write.Entry, write.Vector);
+                }
+
+                batch.Commit();
+            }
+
+            foreach (var write in writes)
+            {
+                RecordChange(shard, write.Entry.Memory.Id, deleted: false);
+                write.Done.TrySetResult();
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var write in writes)
+            {
+                write.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private sealed record PendingWrite(IndexEntry Entry, float[]? Vector)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private void RecordChange(UserShard shard, string id, bool deleted)
@@ -618,9 +669,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
     }
 
-    private Memory? FindByHash(UserShard shard, string hash)
+    /// <summary>The memory holding exactly this content, on an index brought up to date with the files.</summary>
+    private async Task<Memory?> FindByHashAsync(UserShard shard, string hash, CancellationToken cancellationToken)
     {
-        foreach (var id in shard.Index.IdsWithHash(hash))
+        foreach (var id in await ReadFreshAsync(shard, index => index.IdsWithHash(hash), cancellationToken))
         {
             if (ReadFile(shard, id) is { } memory)
             {
@@ -1048,7 +1100,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         public string Directory { get; } = directory;
 
-        private readonly SemaphoreSlim[] _writeLocks = [.. Enumerable.Range(0, 32).Select(_ => new SemaphoreSlim(1, 1))];
+        private readonly SemaphoreSlim[] _writeLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
         /// <summary>
         /// Held by a store from start to end (keyed by its content hash), or by an update or delete (keyed by
@@ -1078,7 +1130,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         public ChangeLog.Writer Log { get; } = log;
 
         /// <summary>Content hash to the id another replica claimed for it (the most recent claims only).</summary>
-        public Dictionary<string, string> Claims { get; } = new(StringComparer.Ordinal);
+        public ConcurrentDictionary<string, string> Claims { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Index updates of written files waiting to be applied (see <c>IndexWrittenAsync</c>).</summary>
+        public ConcurrentQueue<PendingWrite> Pending { get; } = new();
 
         public HashSet<string> Warned { get; } = new(StringComparer.Ordinal);
 
@@ -1089,7 +1144,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 _claimOrder.Enqueue(hash);
                 if (_claimOrder.Count > ClaimsKept)
                 {
-                    Claims.Remove(_claimOrder.Dequeue());
+                    Claims.TryRemove(_claimOrder.Dequeue(), out _);
                 }
             }
             else

@@ -93,7 +93,8 @@ internal class IndexReader(SqliteConnection connection)
     }
 
     /// <summary>
-    /// BM25 hits (best first; equal scores newest first) for a MATCH expression, skipping
+    /// BM25 hits (best first; equal scores the last indexed first, which is the newest: a scan indexes files
+    /// in id order, and ids follow creation time) for a MATCH expression, skipping
     /// <paramref name="offset"/> and taking <paramref name="take"/>; <paramref name="terms"/> are marked in the snippets.
     /// </summary>
     public List<SearchHit> Search(string match, IReadOnlyList<string> terms, SearchQuery query, int offset, int take)
@@ -110,20 +111,6 @@ internal class IndexReader(SqliteConnection connection)
             command.Parameters.AddWithValue("$match", match);
             if (filtered)
             {
-                // Row ids follow creation time, so FTS5 itself skips what lies outside since/until (the
-                // filters on m.created below stay the exact test; a bound outside the row-id range is left to them).
-                if (query.Since is { } since && RowIdFloor(since.ToUnixTimeMilliseconds()) is { } sinceRow)
-                {
-                    sql.Append(" AND fts.rowid >= $sinceRow");
-                    command.Parameters.AddWithValue("$sinceRow", sinceRow);
-                }
-
-                if (query.Until is { } until && RowIdFloor(until.ToUnixTimeMilliseconds()) is { } untilRow)
-                {
-                    sql.Append(" AND fts.rowid < $untilRow");
-                    command.Parameters.AddWithValue("$untilRow", untilRow);
-                }
-
                 AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
             }
 
@@ -281,15 +268,6 @@ internal class IndexReader(SqliteConnection connection)
 
         return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
     }
-
-    // A memory's row id is its creation time in milliseconds followed by 20 bits of its id's hash: search
-    // results with equal scores come out newest first without reading the memories table, the same on
-    // every replica, and time filters become row-id ranges the full-text index applies itself.
-    protected const int RowIdHashBits = 20;
-    protected const long RowIdMaxMs = (1L << 42) - 1;
-
-    /// <summary>The first row id of a millisecond, or null when it lies outside the range row ids can order (before 1831 or after 2109).</summary>
-    protected static long? RowIdFloor(long ms) => ms is > -RowIdMaxMs and < RowIdMaxMs ? ms << RowIdHashBits : null;
 
     protected static object? Scalar(SqliteConnection connection, string sql)
     {

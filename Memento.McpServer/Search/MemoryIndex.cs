@@ -23,7 +23,7 @@ internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, lo
 /// </summary>
 internal sealed class MemoryIndex : IndexReader, IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int PreviewLength = 160;
 
     private readonly string _connectionString;
@@ -37,7 +37,6 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
     private readonly SqliteCommand _insertFts;
     private readonly SqliteCommand _insertTag;
     private readonly SqliteCommand _rowidOf;
-    private readonly SqliteCommand _rowTaken;
     private int _exclusive;
     private bool _disposed;
 
@@ -48,10 +47,10 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         _readerCount = Math.Clamp(Environment.ProcessorCount, 2, 8);
         _slots = new SemaphoreSlim(_readerCount, _readerCount);
         _insert = Command("""
-            INSERT INTO memories(rowid, id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
-            VALUES ($rowid, $id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
-            """, "$rowid", "$id", "$title", "$tags", "$created", "$updated", "$length", "$bytes", "$preview", "$hash", "$ticks", "$flen");
-        _rowTaken = Command("SELECT 1 FROM memories WHERE rowid = $rowid", "$rowid");
+            INSERT INTO memories(id, title, tags, created, updated, length, bytes, preview, hash, file_ticks, file_length)
+            VALUES ($id, $title, $tags, $created, $updated, $length, $bytes, $preview, $hash, $ticks, $flen)
+            RETURNING rowid
+            """, "$id", "$title", "$tags", "$created", "$updated", "$length", "$bytes", "$preview", "$hash", "$ticks", "$flen");
         _insertFts = Command("INSERT INTO fts(rowid, title, tags, content) VALUES ($rowid, $title, $tags, $content)", "$rowid", "$title", "$tags", "$content");
         _insertTag = Command("INSERT OR IGNORE INTO tags(tag, mem) VALUES ($tag, $mem)", "$tag", "$mem");
         _rowidOf = Command("SELECT rowid FROM memories WHERE id = $id", "$id");
@@ -93,7 +92,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
             // memdb keeps no write-ahead log; its rollback journal stays in memory too. A small page cache:
             // the pages are in memory already.
             Execute(connection, inMemory
-                ? "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-512;"
+                ? "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-64;"
                 : "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;");
             var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version"), CultureInfo.InvariantCulture);
             if (version != SchemaVersion)
@@ -244,7 +243,6 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         _insertFts.Dispose();
         _insertTag.Dispose();
         _rowidOf.Dispose();
-        _rowTaken.Dispose();
         foreach (var reader in _readers)
         {
             reader.Dispose();
@@ -313,10 +311,9 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         Delete(entry.Memory.Id);
         var memory = entry.Memory;
         var tags = string.Join('\n', memory.Tags);
-        var rowid = FreeRowId(memory);
-        Set(_insert, rowid, memory.Id, memory.Title, tags, memory.Created.ToUnixTimeMilliseconds(), memory.Updated.ToUnixTimeMilliseconds(),
+        Set(_insert, memory.Id, memory.Title, tags, memory.Created.ToUnixTimeMilliseconds(), memory.Updated.ToUnixTimeMilliseconds(),
             memory.Content.Length, Encoding.UTF8.GetByteCount(memory.Content), Preview(memory.Content), entry.Hash, entry.FileTicks, entry.FileLength);
-        _insert.ExecuteNonQuery();
+        var rowid = (long)_insert.ExecuteScalar()!;
         Set(_insertFts, rowid, memory.Title, string.Join(' ', memory.Tags), memory.Content);
         _insertFts.ExecuteNonQuery();
         foreach (var tag in memory.Tags)
@@ -351,32 +348,6 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         command.Parameters.AddWithValue("$r", rowid);
         command.ExecuteNonQuery();
         return true;
-    }
-
-    private long FreeRowId(Memory memory)
-    {
-        var floor = Math.Clamp(memory.Created.ToUnixTimeMilliseconds(), -RowIdMaxMs, RowIdMaxMs) << RowIdHashBits;
-        var bits = (long)(Fnv1a(memory.Id) & ((1UL << RowIdHashBits) - 1));
-        for (var probe = 0L; ; probe++)
-        {
-            var rowid = floor | ((bits + probe) & ((1L << RowIdHashBits) - 1));
-            _rowTaken.Parameters[0].Value = rowid;
-            if (_rowTaken.ExecuteScalar() is null)
-            {
-                return rowid;
-            }
-        }
-    }
-
-    private static ulong Fnv1a(string text)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var c in text)
-        {
-            hash = (hash ^ c) * 1099511628211UL;
-        }
-
-        return hash;
     }
 
     private static string Preview(string content)

@@ -834,7 +834,10 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         {
             if (Directory.Exists(shard.Directory))
             {
-                var files = new DirectoryInfo(shard.Directory).EnumerateFiles("*" + MemoryDocument.Extension);
+                // In id order (ids follow creation time), so that row ids, which break ties between equal
+                // search scores, follow it too, the same way on every replica.
+                var files = new DirectoryInfo(shard.Directory).GetFiles("*" + MemoryDocument.Extension);
+                Array.Sort(files, (a, b) => string.CompareOrdinal(a.Name, b.Name));
                 foreach (var file in files)
                 {
                     cancellationToken.ThrowIfCancellationRequested();

@@ -132,7 +132,11 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
             if (_process.HasExited)
             {
-                break;
+                // The last lines can still be on their way when the process is seen to exit: wait for the
+                // end of its output (this overload does), then look once more.
+                _process.WaitForExit();
+                return _output.FirstOrDefault(pattern.IsMatch)
+                    ?? throw new InvalidOperationException($"The process exited (code {SafeExitCode(_process)}) without output matching {pattern}.\n{Tail()}");
             }
 
             try

@@ -47,6 +47,16 @@ try
             return 0;
         }
 
+        case "search":
+        {
+            var memories = options.Int("memories", 10_000);
+            var queries = options.Int("queries", 2_000);
+            var seed = options.Int("seed", 42);
+            options.RejectUnknown();
+            await InProcessSearch.RunAsync(memories, queries, seed, Console.Out, cancel.Token);
+            return 0;
+        }
+
         case "fault-kill" or "fault-readonly" or "fault-diskfull":
         {
             var fault = Usage.FaultOptionsFrom(options);
@@ -105,6 +115,7 @@ internal static class Usage
 
         Commands:
           run              the benchmark (default): seed, cold start, then ping and mixed phases
+          search           the load test's corpus and queries searched in process (no MCP, no HTTP)
           fault-kill       two replicas on one root, kill -9 one every few seconds under load, then verify
           fault-readonly   make the storage folder read-only mid-run (needs root: bind mount), then writable
           fault-diskfull   fill the storage file system mid-run (needs root: tmpfs), then free it
@@ -128,6 +139,11 @@ internal static class Usage
           --server-env K=V      extra environment for the started server (repeatable)
           --seed N              random seed (default 42)
           --json [FILE]         also write the report as JSON (to FILE, or stdout)
+
+        Options for search:
+          --memories N          corpus size, one user (default 10000)
+          --queries N           timed queries (default 2000)
+          --seed N              random seed (default 42)
 
         Options for fault-*:
           --server-dll PATH     as above

@@ -17,8 +17,8 @@ internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, lo
 /// Searches, lists and stats run on reader connections lent by <see cref="ReadAsync"/>, several at once,
 /// and never while a write is applied: a write waits for the reads in progress and holds back new ones
 /// until it is done, so SQLite never sees a reader and a writer at the same time. The in-memory index
-/// is an in-memory database shared by its connections (SQLite's <c>memdb</c>); readers map its pages
-/// instead of copying them, so they add almost no memory.
+/// is an in-memory database shared by its connections (SQLite's <c>memdb</c>); every connection keeps
+/// only a small page cache, since the pages are in memory already.
 /// </para>
 /// </summary>
 internal sealed class MemoryIndex : IndexReader, IDisposable
@@ -289,7 +289,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         try
         {
             connection.Open();
-            // Map the database's pages rather than copying them into a per-connection cache.
+            // A small page cache: the in-memory index's pages are in memory already, a file index's are mapped.
             Execute(connection, "PRAGMA query_only=1; PRAGMA cache_size=-64; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
         }
         catch

@@ -61,4 +61,19 @@ public sealed class HandEditedFileTests
         Assert.False(File.Exists(temp));
         Assert.True(File.Exists(fresh));
     }
+
+    [Fact]
+    public async Task Claim_files_of_earlier_versions_are_removed_by_maintenance_and_never_read()
+    {
+        using var env = new TestStore();
+        var kept = (await env.Store.StoreAsync("alice", new NewMemory("the gate code is 1234"), Ct)).Memory;
+        var legacy = Path.Combine(env.UserDirectory("alice"), ".claims");
+        Directory.CreateDirectory(legacy);
+        await File.WriteAllTextAsync(Path.Combine(legacy, "0123abcd"), kept.Id, Ct);
+
+        env.Store.CleanTempFiles();
+
+        Assert.False(Directory.Exists(legacy));
+        Assert.Equal(kept.Id, Assert.Single((await env.Store.ListAsync("alice", new ListQuery(), Ct)).Items).Id);
+    }
 }

@@ -27,9 +27,11 @@ internal static partial class FtsQuery
     }
 
     /// <summary>The MATCH expression (every word, or any word), or null when the text holds no word at all.</summary>
-    public static string? Build(string text, bool everyWord = false)
+    public static string? Build(string text, bool everyWord = false) => Build(Terms(text), everyWord);
+
+    /// <summary>The MATCH expression over words from <see cref="Terms"/>, or null when there are none.</summary>
+    public static string? Build(IReadOnlyList<string> terms, bool everyWord = false)
     {
-        var terms = Terms(text);
         if (terms.Count == 0)
         {
             return null;
@@ -49,6 +51,7 @@ internal static partial class FtsQuery
         return builder.ToString();
     }
 
+    /// <summary>A word: a run of letters and digits (what the index's tokenizer keeps too).</summary>
     [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.CultureInvariant)]
-    private static partial Regex Word();
+    internal static partial Regex Word();
 }

@@ -12,7 +12,7 @@ namespace Memento.McpServer.Search;
 /// only marks the words, with a light suffix folding ("meetings", "meeting" and "meet" mark each other)
 /// close to the porter stemmer the index uses.
 /// </summary>
-internal static partial class Snippets
+internal static class Snippets
 {
     public const int Words = 16;
     private const string Mark = "**";
@@ -181,7 +181,7 @@ internal static partial class Snippets
         }
     }
 
-    private static List<Match> Tokens(string text) => [.. Word().Matches(text).Cast<Match>()];
+    private static List<Match> Tokens(string text) => [.. FtsQuery.Word().Matches(text).Cast<Match>()];
 
     private static string RemoveDiacritics(string text)
     {
@@ -201,7 +201,4 @@ internal static partial class Snippets
 
         return builder.ToString().Normalize(NormalizationForm.FormC);
     }
-
-    [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.CultureInvariant)]
-    private static partial Regex Word();
 }

@@ -84,10 +84,7 @@ internal static class ChangeLog
 
         using (handle)
         {
-            Span<byte> head = stackalloc byte[HeaderMax];
-            var read = RandomAccess.Read(handle, head, 0);
-            var newline = head[..read].IndexOf((byte)'\n');
-            if (newline < 0 || !TryParseHeader(head[..newline], out var generation))
+            if (!TryReadHeader(handle, out var generation, out var newline))
             {
                 return null;
             }
@@ -136,12 +133,9 @@ internal static class ChangeLog
         try
         {
             using var handle = File.OpenHandle(path);
-            Span<byte> head = stackalloc byte[HeaderMax];
-            var read = RandomAccess.Read(handle, head, 0);
-            var newline = head[..read].IndexOf((byte)'\n');
-            return newline < 0 || !TryParseHeader(head[..newline], out var generation)
-                ? at != default
-                : generation != at.Generation || RandomAccess.GetLength(handle) != at.Offset;
+            return TryReadHeader(handle, out var generation, out _)
+                ? generation != at.Generation || RandomAccess.GetLength(handle) != at.Offset
+                : at != default;
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -253,10 +247,19 @@ internal static class ChangeLog
         return kind is { } k ? new Change(sequence, k, parts[2], parts.Length == 4 ? parts[3] : null) : null;
     }
 
-    private static bool TryParseHeader(ReadOnlySpan<byte> line, out long generation)
+    /// <summary>The generation named by a log's first line, and where that line ends; false when it is not a log in this format.</summary>
+    private static bool TryReadHeader(SafeFileHandle handle, out long generation, out int newline)
     {
         generation = 0;
-        var text = Encoding.ASCII.GetString(line);
+        Span<byte> head = stackalloc byte[HeaderMax];
+        var read = RandomAccess.Read(handle, head, 0);
+        newline = head[..read].IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return false;
+        }
+
+        var text = Encoding.ASCII.GetString(head[..newline]);
         return text.StartsWith(HeaderPrefix, StringComparison.Ordinal)
             && long.TryParse(text.AsSpan(HeaderPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out generation)
             && generation > 0;

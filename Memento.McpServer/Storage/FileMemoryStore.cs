@@ -263,9 +263,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
-        var anyWord = FtsQuery.Build(query.Text) ?? throw new MemoryValidationException("The query has no words to search for.");
-        var everyWord = FtsQuery.Build(query.Text, everyWord: true)!;
         var terms = FtsQuery.Terms(query.Text);
+        var anyWord = FtsQuery.Build(terms) ?? throw new MemoryValidationException("The query has no words to search for.");
+        var everyWord = FtsQuery.Build(terms, everyWord: true)!;
         var (offset, cursorMode) = PageCursor.ParseSearch(query.Cursor, query.Text);
         var started = Stopwatch.GetTimestamp();
         using var activity = StorageTelemetry.Source.StartActivity("memento.search");
@@ -721,24 +721,8 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             return false;
         }
 
-        var folder = ChangeLog.Folder(shard.Directory);
         var seen = shard.Seen;
-        try
-        {
-            foreach (var path in Directory.EnumerateFiles(folder))
-            {
-                var instance = Path.GetFileName(path);
-                if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.HasMoved(path, seen.GetValueOrDefault(instance)))
-                {
-                    return false;
-                }
-            }
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-
-        return true;
+        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(log.Path, seen.GetValueOrDefault(log.Instance)));
     }
 
     private async Task RefreshAsync(UserShard shard, CancellationToken cancellationToken)
@@ -755,23 +739,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     /// <summary>Applies what other replicas logged since this one last looked; rescans when it missed too much.</summary>
     private async Task SyncChangeLogsAsync(UserShard shard, CancellationToken cancellationToken)
     {
-        var folder = ChangeLog.Folder(shard.Directory);
-        if (!Directory.Exists(folder))
-        {
-            return;
-        }
-
         var changed = new HashSet<string>(StringComparer.Ordinal);
         var gap = false;
         var seen = new Dictionary<string, ChangeLog.Position>(shard.Seen, StringComparer.Ordinal);
-        foreach (var path in Directory.EnumerateFiles(folder))
+        foreach (var (instance, path) in OtherLogs(shard))
         {
-            var instance = Path.GetFileName(path);
-            if (instance == InstanceId || instance.StartsWith('.'))
-            {
-                continue;
-            }
-
             if (ChangeLog.Read(path, seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
@@ -981,16 +953,9 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private Dictionary<string, ChangeLog.Position> ReadPositions(UserShard shard)
     {
         var result = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
-        var folder = ChangeLog.Folder(shard.Directory);
-        if (!Directory.Exists(folder))
+        foreach (var (instance, path) in OtherLogs(shard))
         {
-            return result;
-        }
-
-        foreach (var path in Directory.EnumerateFiles(folder))
-        {
-            var instance = Path.GetFileName(path);
-            if (instance != InstanceId && !instance.StartsWith('.') && ChangeLog.Read(path, default) is { } log)
+            if (ChangeLog.Read(path, default) is { } log)
             {
                 foreach (var claim in log.Changes.Where(c => c.Kind == ChangeLog.Kind.Claimed))
                 {
@@ -1006,20 +971,40 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
     private void PruneChangeLogs(UserShard shard)
     {
-        var folder = ChangeLog.Folder(shard.Directory);
-        if (!Directory.Exists(folder))
-        {
-            return;
-        }
-
         var cutoff = _time.GetUtcNow().UtcDateTime - _options.ChangeLogRetention;
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles())
+        foreach (var (_, path) in OtherLogs(shard))
         {
-            if (file.Name != InstanceId && !file.Name.StartsWith('.') && file.LastWriteTimeUtc < cutoff)
+            if (File.GetLastWriteTimeUtc(path) < cutoff)
             {
-                TryDelete(file.FullName);
+                TryDelete(path);
             }
         }
+    }
+
+    /// <summary>The other replicas' change logs of a user (not this instance's, not temporary files); none before the first write.</summary>
+    private List<(string Instance, string Path)> OtherLogs(UserShard shard)
+    {
+        string[] paths;
+        try
+        {
+            paths = Directory.GetFiles(ChangeLog.Folder(shard.Directory));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+
+        var logs = new List<(string, string)>(paths.Length);
+        foreach (var path in paths)
+        {
+            var instance = Path.GetFileName(path);
+            if (instance != InstanceId && !instance.StartsWith('.'))
+            {
+                logs.Add((instance, path));
+            }
+        }
+
+        return logs;
     }
 
     private UserShard Shard(string user)

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Memento.McpServer.Search;
 
@@ -9,7 +8,7 @@ namespace Memento.McpServer.Search;
 /// "meeting"). The store asks first for memories holding every word, in any order, and only when none
 /// does for memories holding any of them, ranked by BM25 so those with most of the words come first.
 /// </summary>
-internal static partial class FtsQuery
+internal static class FtsQuery
 {
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -21,7 +20,8 @@ internal static partial class FtsQuery
     /// <summary>The words of a query, lower-cased, stop words dropped unless nothing else remains.</summary>
     public static IReadOnlyList<string> Terms(string text)
     {
-        var words = Word().Matches(text ?? "").Select(m => m.Value.ToLowerInvariant()).Distinct().Take(32).ToList();
+        text ??= "";
+        var words = WordSpans(text).Select(w => text.Substring(w.Start, w.Length).ToLowerInvariant()).Distinct().Take(32).ToList();
         var meaningful = words.Where(w => !StopWords.Contains(w)).ToList();
         return meaningful.Count > 0 ? meaningful : words;
     }
@@ -51,7 +51,25 @@ internal static partial class FtsQuery
         return builder.ToString();
     }
 
-    /// <summary>A word: a run of letters and digits (what the index's tokenizer keeps too).</summary>
-    [GeneratedRegex(@"[\p{L}\p{N}]+", RegexOptions.CultureInvariant)]
-    internal static partial Regex Word();
+    /// <summary>The words of <paramref name="text"/>, as start and length: runs of letters and digits (what the index's tokenizer keeps too).</summary>
+    internal static List<(int Start, int Length)> WordSpans(string text)
+    {
+        var words = new List<(int, int)>();
+        var start = -1;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var inWord = i < text.Length && (char.IsLetter(text[i]) || char.IsNumber(text[i]));
+            if (inWord && start < 0)
+            {
+                start = i;
+            }
+            else if (!inWord && start >= 0)
+            {
+                words.Add((start, i - start));
+                start = -1;
+            }
+        }
+
+        return words;
+    }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Memento.McpServer.Search;
 
@@ -21,14 +21,8 @@ internal static class Snippets
     /// <summary>The snippet from <paramref name="content"/>, else from <paramref name="title"/>, for the query <paramref name="terms"/>.</summary>
     public static string Build(string title, string content, IReadOnlyList<string> terms)
     {
-        var stems = terms.Select(Fold).ToHashSet(StringComparer.Ordinal);
-        if ((TryBuild(content, stems) ?? TryBuild(title, stems)) is { } snippet)
-        {
-            return snippet;
-        }
-
-        var tokens = Tokens(content);
-        return Window(content, tokens, new bool[tokens.Count], 0);
+        var stems = terms.Select(Fold).Distinct(StringComparer.Ordinal).Take(32).ToArray();
+        return TryBuild(content, stems) ?? TryBuild(title, stems) ?? Window(content, FtsQuery.WordSpans(content), null, 0);
     }
 
     /// <summary>A word reduced for comparison: lower case, without diacritics, common English endings removed.</summary>
@@ -60,17 +54,19 @@ internal static class Snippets
         ("ers", ""), ("er", ""), ("es", ""), ("ed", ""), ("ly", ""), ("s", ""),
     ];
 
-    private static string? TryBuild(string text, HashSet<string> stems)
+    private static string? TryBuild(string text, string[] stems)
     {
-        var tokens = Tokens(text);
-        if (tokens.Count == 0)
+        var tokens = FtsQuery.WordSpans(text);
+        // For each word, the query word it folds to, or -1.
+        var matched = new int[tokens.Count];
+        var any = false;
+        for (var i = 0; i < tokens.Count; i++)
         {
-            return null;
+            matched[i] = Find(text.AsSpan(tokens[i].Start, tokens[i].Length), stems);
+            any |= matched[i] >= 0;
         }
 
-        var folded = tokens.Select(t => Fold(t.Value)).ToArray();
-        var matched = folded.Select(stems.Contains).ToArray();
-        if (!matched.Contains(true))
+        if (!any)
         {
             return null;
         }
@@ -80,26 +76,26 @@ internal static class Snippets
         var bestScore = (-1, -1);
         for (var start = 0; start < tokens.Count; start++)
         {
-            if (!matched[start] && start != 0)
+            if (matched[start] < 0 && start != 0)
             {
                 continue;
             }
 
             var end = Math.Min(tokens.Count, start + Words);
-            var distinct = new HashSet<string>(StringComparer.Ordinal);
+            var found = 0u;
             var count = 0;
             for (var i = start; i < end; i++)
             {
-                if (matched[i])
+                if (matched[i] >= 0)
                 {
-                    distinct.Add(folded[i]);
+                    found |= 1u << matched[i];
                     count++;
                 }
             }
 
-            if ((distinct.Count, count).CompareTo(bestScore) > 0)
+            if ((BitOperations.PopCount(found), count).CompareTo(bestScore) > 0)
             {
-                bestScore = (distinct.Count, count);
+                bestScore = (BitOperations.PopCount(found), count);
                 best = start;
             }
         }
@@ -109,7 +105,33 @@ internal static class Snippets
         return Window(text, tokens, matched, first);
     }
 
-    private static string Window(string text, List<Match> tokens, bool[] matched, int first)
+    /// <summary>The index of the stem <paramref name="word"/> folds to, or -1.</summary>
+    private static int Find(ReadOnlySpan<char> word, string[] stems)
+    {
+        // Folding lower-cases, removes diacritics and cuts an ending (adding at most a "y"), so a plain ASCII
+        // word that folds to a stem starts with all of that stem but its last letter: most words of a text
+        // are ruled out by that before they are folded.
+        var ascii = Ascii.IsValid(word);
+        string? folded = null;
+        for (var s = 0; s < stems.Length; s++)
+        {
+            var stem = stems[s];
+            if (ascii && !word.StartsWith(stem.AsSpan(0, stem.Length - 1), StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            folded ??= Fold(word.ToString());
+            if (folded == stem)
+            {
+                return s;
+            }
+        }
+
+        return -1;
+    }
+
+    private static string Window(string text, List<(int Start, int Length)> tokens, int[]? matched, int first)
     {
         if (tokens.Count == 0)
         {
@@ -127,12 +149,12 @@ internal static class Snippets
         {
             if (i > first)
             {
-                var gap = text.AsSpan(tokens[i - 1].Index + tokens[i - 1].Length, tokens[i].Index - tokens[i - 1].Index - tokens[i - 1].Length);
-                AppendCollapsed(builder, gap);
+                var end = tokens[i - 1].Start + tokens[i - 1].Length;
+                AppendCollapsed(builder, text.AsSpan(end, tokens[i].Start - end));
             }
 
-            var word = tokens[i].Value;
-            if (matched[i])
+            var word = text.AsSpan(tokens[i].Start, tokens[i].Length);
+            if (matched is not null && matched[i] >= 0)
             {
                 builder.Append(Mark).Append(word).Append(Mark);
             }
@@ -142,7 +164,7 @@ internal static class Snippets
             }
         }
 
-        var tail = text.AsSpan(tokens[last].Index + tokens[last].Length);
+        var tail = text.AsSpan(tokens[last].Start + tokens[last].Length);
         if (last < tokens.Count - 1)
         {
             builder.Append(Ellipsis);
@@ -180,8 +202,6 @@ internal static class Snippets
             builder.Append(' ');
         }
     }
-
-    private static List<Match> Tokens(string text) => [.. FtsQuery.Word().Matches(text).Cast<Match>()];
 
     private static string RemoveDiacritics(string text)
     {

@@ -132,7 +132,7 @@ internal static class Usage
           --clients N[,N...]    concurrent clients per phase (default 16)
           --duration S          seconds per phase (default 20)
           --requests N          requests per phase instead of a duration
-          --warmup S            seconds of unrecorded mixed load first (default 5)
+          --warmup S            seconds of unrecorded mixed load first (default 15)
           --mix SPEC            e.g. retrieve=80,store=15,get=5 (default)
           --limit N             retrieve_memories limit (default 10)
           --user-header NAME    header that names the user (default X-Memento-User)
@@ -172,7 +172,7 @@ internal static class Usage
             Clients = a.String("clients", "16").Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             Duration = a.Seconds("duration", 20),
             Requests = a.Int("requests", 0),
-            Warmup = a.Seconds("warmup", 5),
+            Warmup = a.Seconds("warmup", LoadOptions.DefaultWarmupSeconds),
             Mix = a.String("mix") is { } mix ? Mix.Parse(mix) : Mix.Default,
             Limit = a.Int("limit", 10),
             UserHeader = a.String("user-header", "X-Memento-User"),

@@ -121,7 +121,9 @@ internal static class Usage
           fault-diskfull   fill the storage file system mid-run (needs root: tmpfs), then free it
 
         Options for run:
-          --url URL             use a running server's /mcp endpoint instead of starting one
+          --url URL             use a running server's /mcp endpoint instead of starting one; it is
+                        seeded through store_memory unless --root names its storage root
+                        as seeded by an earlier run
           --server-dll PATH     server to start (default: Memento.McpServer/bin/Release/net10.0)
           --root DIR            storage root; a seeded root is reused (<root>.corpus.json); default: temp, removed
           --memories N          corpus size (default 10000)

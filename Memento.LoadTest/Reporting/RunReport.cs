@@ -41,7 +41,10 @@ public sealed record RunReport(
         foreach (var phase in Phases)
         {
             text.AppendLine();
-            text.AppendLine(c, $"Phase {phase.Name}: {phase.Clients} clients, {phase.Seconds:0.0} s, {phase.TotalPerSecond:0.0} ops/s, server CPU {phase.Server.CpuSeconds:0.00} s ({phase.Server.CpuCoresAverage:0.00} cores), server peak RSS {phase.Server.PeakResidentMegabytes:0} MB");
+            var server = phase.Server is { } usage
+                ? string.Create(c, $"server CPU {usage.CpuSeconds:0.00} s ({usage.CpuCoresAverage:0.00} cores), server peak RSS {usage.PeakResidentMegabytes:0} MB")
+                : "server CPU and memory not measured (a server this run did not start)";
+            text.AppendLine(c, $"Phase {phase.Name}: {phase.Clients} clients, {phase.Seconds:0.0} s, {phase.TotalPerSecond:0.0} ops/s, {server}");
             text.AppendLine(c, $"  load generator CPU {phase.LoadGeneratorCpuSeconds:0.00} s; machine load average at the end {phase.LoadAverage}");
             text.AppendLine("  operation            count  errors    ops/s   p50 ms   p95 ms   p99 ms   max ms");
             foreach (var op in phase.Operations)
@@ -89,7 +92,7 @@ public sealed record PhaseReport(
     double Seconds,
     double TotalPerSecond,
     IReadOnlyList<OperationStats> Operations,
-    ServerUsage Server,
+    ServerUsage? Server,
     double LoadGeneratorCpuSeconds,
     string LoadAverage,
     IReadOnlyList<string> Notes,

@@ -24,7 +24,22 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         var machine = Machine.Current();
         if (options.Url is { } url)
         {
-            var corpus = await SeedAsync(url, pid: null, root: "(existing server)", cancellationToken);
+            // The server's own root, seeded by an earlier run, is reused when named with --root; anything
+            // else is seeded through the server's tools, since its files may be on another machine.
+            CorpusInfo corpus;
+            if (options.Root is { } serverRoot && ReuseManifest(serverRoot) is { } reused)
+            {
+                corpus = reused;
+            }
+            else
+            {
+                corpus = await SeedAsync(url, pid: null, root: options.Root ?? "(existing server)", cancellationToken);
+                if (options.Root is not null)
+                {
+                    CorpusManifest.Write(options.Root, options, corpus, _ids);
+                }
+            }
+
             var phases = await RunPhasesAsync(url, pid: null, cancellationToken);
             return new RunReport(machine, commandLine, corpus, null, phases, Targets(phases, null));
         }
@@ -38,12 +53,9 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             CorpusInfo corpusInfo;
             await using (var seeding = new ServerProcess(launch, ServerProcess.FreePort(), "seed server"))
             {
-                var manifest = CorpusManifest.Read(root);
-                if (manifest is not null && manifest.Matches(options))
+                if (ReuseManifest(root) is { } reused)
                 {
-                    log.WriteLine($"Corpus in {root} already holds {manifest.Memories:N0} memories over {manifest.Users} user(s); not seeding again.");
-                    manifest.LoadInto(_ids);
-                    corpusInfo = new CorpusInfo(manifest.Memories, manifest.Users, manifest.SeededBy + " (earlier run)", manifest.SeedSeconds, root);
+                    corpusInfo = reused;
                 }
                 else if (options.SeedWith == "files")
                 {
@@ -83,6 +95,20 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 File.Delete(CorpusManifest.PathFor(root));
             }
         }
+    }
+
+    /// <summary>The corpus an earlier run seeded in <paramref name="root"/> for the same options, with its ids loaded; else null.</summary>
+    private CorpusInfo? ReuseManifest(string root)
+    {
+        var manifest = CorpusManifest.Read(root);
+        if (manifest is null || !manifest.Matches(options))
+        {
+            return null;
+        }
+
+        log.WriteLine($"Corpus in {root} already holds {manifest.Memories:N0} memories over {manifest.Users} user(s); not seeding again.");
+        manifest.LoadInto(_ids);
+        return new CorpusInfo(manifest.Memories, manifest.Users, manifest.SeededBy + " (earlier run)", manifest.SeedSeconds, root);
     }
 
     /// <summary>Starts the server on an existing corpus and times process start → alive → first search with hits.</summary>
@@ -294,7 +320,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             }, cancellationToken)).ToList();
             await Task.WhenAll(workers);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var usage = meter?.Stop() ?? new ServerUsage(0, 0, 0, 0);
+            var usage = meter?.Stop();
             var operations = recorders.Values.Select(r => r.Summarize(elapsed)).Where(s => s.Count + s.Errors > 0).ToList();
             var total = operations.Sum(o => o.Count);
             var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuAtStart).TotalSeconds;
@@ -356,7 +382,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 mixed.TotalPerSecond >= 0.5 * ping.TotalPerSecond));
         }
 
-        var peak = phases.Select(p => p.Server.PeakResidentMegabytes).DefaultIfEmpty(0).Max();
+        var peak = phases.Select(p => p.Server?.PeakResidentMegabytes ?? 0).DefaultIfEmpty(0).Max();
         if (peak > 0)
         {
             checks.Add(new TargetCheck("server peak memory (VmHWM since start)", "< 500 MB", string.Create(c, $"{peak:0} MB"), peak < 500));

@@ -21,6 +21,7 @@ internal static class Snippets
     /// <summary>The snippet from <paramref name="content"/>, else from <paramref name="title"/>, for the query <paramref name="terms"/>.</summary>
     public static string Build(string title, string content, IReadOnlyList<string> terms)
     {
+        // At most 32 (a query keeps no more words): a window counts the distinct ones found as bits of a uint.
         var stems = terms.Select(Fold).Distinct(StringComparer.Ordinal).Take(32).ToArray();
         return TryBuild(content, stems) ?? TryBuild(title, stems) ?? Window(content, FtsQuery.WordSpans(content), null, 0);
     }

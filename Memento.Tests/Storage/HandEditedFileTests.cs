@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Memento.McpServer.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +40,54 @@ public sealed class HandEditedFileTests
         File.SetLastWriteTimeUtc(Path.Combine(dir, "groceries.md"), DateTime.UtcNow.AddMinutes(1));
         Assert.Empty((await env.Store.SearchAsync("alice", new SearchQuery("eggs"), Ct)).Items);
         Assert.Single((await env.Store.SearchAsync("alice", new SearchQuery("bread"), Ct)).Items);
+    }
+
+    [Fact]
+    public async Task The_periodic_rescan_is_made_by_one_request_while_the_others_search_on()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        using var env = new TestStore(new StorageOptions { RescanInterval = TimeSpan.FromMinutes(1) }, time: time);
+        var user = "rescan-" + Guid.NewGuid().ToString("N")[..8];
+        await env.Store.StoreAsync(user, new NewMemory("a memory about the harbour"), Ct);
+        await env.Store.SearchAsync(user, new SearchQuery("harbour"), Ct);
+        await File.WriteAllTextAsync(Path.Combine(env.UserDirectory(user), "walrus.md"), "---\ntitle: Walrus\n---\nA walrus at the harbour", Ct);
+
+        // Hold the rescan of this user where it starts, so that what other requests do meanwhile shows.
+        using var scanning = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == StorageTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStarted = activity =>
+            {
+                if (activity.OperationName == "memento.index.rescan" && Equals(activity.Parent?.GetTagItem("memento.user"), user))
+                {
+                    scanning.Release();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        var rescanning = Task.Run(() => env.Store.SearchAsync(user, new SearchQuery("walrus"), Ct), Ct);
+        Assert.True(await scanning.WaitAsync(TimeSpan.FromSeconds(10), Ct), "the rescan did not start");
+        try
+        {
+            var meanwhile = env.Store.SearchAsync(user, new SearchQuery("harbour"), Ct);
+            var finished = await Task.WhenAny(meanwhile, Task.Delay(TimeSpan.FromSeconds(10), Ct));
+
+            Assert.Same(meanwhile, finished);
+            Assert.Single((await meanwhile).Items);
+        }
+        finally
+        {
+            release.Release();
+        }
+
+        Assert.Single((await rescanning).Items);
+        Assert.Equal(2, (await env.Store.SearchAsync(user, new SearchQuery("harbour"), Ct)).Items.Count);
     }
 
     [Fact]

@@ -307,6 +307,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             }
 
             activity?.SetTag("memento.hits", hits.Count);
+            activity?.SetTag("memento.search.every_word", allWords);
             return new Page<SearchHit>(hits, next);
         }
         finally
@@ -722,14 +723,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
     /// <summary>
     /// Whether the user's index is known to be up to date with the files without taking the user's lock:
-    /// loaded, not due for a full rescan, and no other replica's log moved since it was last read.
-    /// This is the steady state, so reads of a user do not queue behind each other to find out.
-    /// </summary>
-    /// <summary>
-    /// Whether the index can be read as it is. When the periodic comparison with the folder (for files edited
-    /// by hand) is due, one request makes it (<paramref name="claimedRescan"/>, to be released) while the
-    /// others go on with the change logs, which carry every write made through a replica; with an interval
-    /// of zero every request makes it.
+    /// loaded, and no other replica's log moved since it was last read. This is the steady state, so reads
+    /// of a user do not queue behind each other to find out. When the periodic comparison with the folder
+    /// (for files edited by hand) is due, one request makes it (<paramref name="claimedRescan"/>, to be
+    /// released) while the others go on, since the change logs carry every write made through a replica;
+    /// with an interval of zero every request makes it.
     /// </summary>
     private bool IsFresh(UserShard shard, out bool claimedRescan)
     {

@@ -76,7 +76,12 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         var page = await StoreErrors.Run(() => store.SearchAsync(owner, search, cancellationToken));
         var hits = page.Items.Select(h => new SearchHitView(MemorySummaryView.From(h.Memory), h.Score, h.Snippet)).ToList();
         var readable = ToolResults.Page(
-            hits.Count == 0 ? $"No memories match \"{ToolInput.Shorten(text)}\"." : $"{hits.Count} memories match \"{ToolInput.Shorten(text)}\":",
+            hits.Count switch
+            {
+                0 => $"No memories match \"{ToolInput.Shorten(text)}\".",
+                1 => $"1 memory matches \"{ToolInput.Shorten(text)}\":",
+                _ => $"{hits.Count} memories match \"{ToolInput.Shorten(text)}\":",
+            },
             hits.Select(h => ToolResults.Describe(h.Memory) + Environment.NewLine + "  " + h.Snippet),
             page.NextCursor);
         return ToolResults.Create(new SearchResult(text, hits, page.NextCursor), readable);
@@ -176,7 +181,12 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         var page = await StoreErrors.Run(() => store.ListAsync(owner, query, cancellationToken));
         var items = page.Items.Select(MemorySummaryView.From).ToList();
         var readable = ToolResults.Page(
-            items.Count == 0 ? "No memories found." : string.Create(CultureInfo.InvariantCulture, $"{items.Count} memories, newest first:"),
+            items.Count switch
+            {
+                0 => "No memories found.",
+                1 => "1 memory:",
+                _ => string.Create(CultureInfo.InvariantCulture, $"{items.Count} memories, newest first:"),
+            },
             items.Select(ToolResults.Describe),
             page.NextCursor);
         return ToolResults.Create(new MemoryPageResult(items, page.NextCursor), readable);

@@ -49,10 +49,14 @@ public sealed class MemoryToolsTests
         var id = (await client.CallOkAsync("store_memory", new { content = "Call the plumber on Tuesday", title = "Plumber" })).Id();
         var read = await client.CallAsync("get_memory_content", new { memory_id = id });
         var list = await client.CallAsync("list_memories");
+        var found = await client.CallAsync("retrieve_memories", new { query = "plumber" });
 
         Assert.Contains("# Plumber", McpCalls.Text(read));
         Assert.Contains("Call the plumber on Tuesday", McpCalls.Text(read));
+        Assert.StartsWith("1 memory:", McpCalls.Text(list), StringComparison.Ordinal);
         Assert.Contains(id, McpCalls.Text(list));
+        Assert.StartsWith("1 memory matches \"plumber\":", McpCalls.Text(found), StringComparison.Ordinal);
+        Assert.Contains("**plumber**", McpCalls.Text(found), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,6 +38,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
     private readonly SqliteCommand _insertTag;
     private readonly SqliteCommand _rowidOf;
     private int _exclusive;
+    private int _writersWaiting;
     private bool _disposed;
 
     private MemoryIndex(SqliteConnection connection, string connectionString)
@@ -129,8 +130,13 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
     public async Task<T> ReadAsync<T>(Func<IndexReader, T> read, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await _turnstile.WaitAsync(cancellationToken);
-        _turnstile.Release();
+        if (Volatile.Read(ref _writersWaiting) > 0)
+        {
+            // A writer is gathering the slots: let it go first.
+            await _turnstile.WaitAsync(cancellationToken);
+            _turnstile.Release();
+        }
+
         await _slots.WaitAsync(cancellationToken);
         IndexReader? reader = null;
         try
@@ -261,6 +267,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         }
 
         // Reads are short (a query), so the writer waits in place rather than giving up its thread.
+        Interlocked.Increment(ref _writersWaiting);
         _turnstile.Wait();
         try
         {
@@ -272,6 +279,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         finally
         {
             _turnstile.Release();
+            Interlocked.Decrement(ref _writersWaiting);
         }
     }
 

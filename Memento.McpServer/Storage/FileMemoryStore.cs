@@ -878,7 +878,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             using var batch = shard.Index.BeginBatch();
             foreach (var chunk in changed.Chunk(ScanChunk))
             {
-                await IndexFilesAsync(shard, [.. chunk], cancellationToken);
+                await IndexFilesAsync(shard, chunk, cancellationToken);
             }
 
             foreach (var gone in stamps.Keys)
@@ -917,7 +917,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         ApplyAsync(shard, id, path, stamp, Load(id, path, stamp), cancellationToken);
 
     /// <summary>Reads and parses files on every core (the expensive part of a scan), then indexes them in order.</summary>
-    private async Task IndexFilesAsync(UserShard shard, List<(string Id, string Path, (long Ticks, long Length) Stamp)> files, CancellationToken cancellationToken)
+    private async Task IndexFilesAsync(UserShard shard, IReadOnlyList<(string Id, string Path, (long Ticks, long Length) Stamp)> files, CancellationToken cancellationToken)
     {
         var loaded = new (Memory? Memory, string? Hash, Exception? Error)[files.Count];
         if (files.Count >= 64)

@@ -358,7 +358,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         return true;
     }
 
-    private static string Preview(string content)
+    internal static string Preview(string content)
     {
         var builder = new StringBuilder(PreviewLength + 1);
         var space = false;

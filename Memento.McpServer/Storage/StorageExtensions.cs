@@ -1,5 +1,7 @@
 using Memento.McpServer.Search;
 using Memento.McpServer.Storage;
+using Memento.McpServer.Storage.Postgres;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,8 +13,11 @@ namespace Microsoft.Extensions.Hosting;
 public static class StorageExtensions
 {
     /// <summary>
-    /// Adds the file-based <see cref="IMemoryStore"/> (options from <c>Memento:Storage</c> and <c>Memento:Search</c>,
-    /// validated at start), index warm-up at start, and periodic trash purge and temp-file cleanup.
+    /// Adds the <see cref="IMemoryStore"/> that <c>Memento:Storage:Provider</c> names (options from <c>Memento:Storage</c>
+    /// and <c>Memento:Search</c>, validated at start). <c>Files</c> (default): the file store, index warm-up at start,
+    /// and periodic trash purge and temp-file cleanup. <c>Postgres</c>: the PostgreSQL store on the
+    /// <c>memento-db</c> connection string (Aspire's Npgsql client with its health check), schema migrations
+    /// at start and periodic trash purge.
     /// Semantic ranking is used when <c>Memento:Search:Embeddings</c> is true and an
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered.
     /// </summary>
@@ -31,6 +36,12 @@ public static class StorageExtensions
                 $"{SearchOptions.SectionName}:IndexPath must be a local folder path.")
             .ValidateOnStart();
 
+        var provider = builder.Configuration.GetValue<StorageProvider?>($"{StorageOptions.SectionName}:{nameof(StorageOptions.Provider)}") ?? StorageProvider.Files;
+        if (provider == StorageProvider.Postgres)
+        {
+            return builder.AddMementoPostgresStorage();
+        }
+
         builder.Services.AddSingleton(sp => new FileMemoryStore(
             sp.GetRequiredService<IOptions<StorageOptions>>().Value,
             sp.GetRequiredService<IOptions<SearchOptions>>().Value,
@@ -40,6 +51,27 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
+        return builder;
+    }
+
+    private static IHostApplicationBuilder AddMementoPostgresStorage(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PostgresStorageOptions>()
+            .BindConfiguration(PostgresStorageOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.AddNpgsqlDataSource(PostgresStorageOptions.ConnectionName);
+        builder.Services.AddSingleton(sp => new PostgresMemoryStore(
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value,
+            sp.GetRequiredService<IOptions<SearchOptions>>().Value,
+            sp.GetRequiredService<ILogger<PostgresMemoryStore>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
+        builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<PostgresMemoryStore>());
+        builder.Services.AddHostedService<PostgresMaintenanceService>();
+        builder.Services.AddHealthChecks().AddCheck<PostgresSchemaHealthCheck>("memento-storage-schema");
         return builder;
     }
 }

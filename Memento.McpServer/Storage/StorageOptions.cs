@@ -9,6 +9,12 @@ public sealed record StorageOptions
     public const string SectionName = "Memento:Storage";
 
     /// <summary>
+    /// Where memories live: <see cref="StorageProvider.Files"/> (default, Markdown files under <see cref="Root"/>)
+    /// or <see cref="StorageProvider.Postgres"/> (a PostgreSQL database, connection string <c>ConnectionStrings:memento-db</c>).
+    /// </summary>
+    public StorageProvider Provider { get; init; } = StorageProvider.Files;
+
+    /// <summary>
     /// The folder holding one sub-folder per user. Several replicas may share it (Azure Files).
     /// Unset: <c>LocalApplicationData/memento</c>, or <c>~/.memento</c> where that is empty.
     /// </summary>
@@ -84,4 +90,14 @@ public sealed record StorageOptions
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".memento")
             : Path.Combine(local, "memento");
     }
+}
+
+/// <summary>The storage providers; see <c>docs/storage.md</c> for when to choose which.</summary>
+public enum StorageProvider
+{
+    /// <summary>One Markdown file per memory under a root folder several replicas may share (Azure Files).</summary>
+    Files,
+
+    /// <summary>PostgreSQL as the source of truth; replicas keep no index of their own.</summary>
+    Postgres,
 }

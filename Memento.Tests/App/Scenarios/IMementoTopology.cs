@@ -23,8 +23,15 @@ public interface IMementoTopology
     /// <summary>True when the replicas serve the legacy HTTP+SSE transport.</summary>
     bool LegacySseEnabled { get; }
 
-    /// <summary>The folder every replica stores memories in.</summary>
+    /// <summary>The folder every replica stores memories in (with the file provider).</summary>
     string StorageRoot { get; }
+
+    /// <summary>
+    /// The ids of the user's live memories as the storage itself holds them, read beside the servers rather
+    /// than through them: the files under <see cref="StorageRoot"/>, or the rows of the database.
+    /// </summary>
+    Task<IReadOnlyList<string>> StoredIdsAsync(string user, CancellationToken cancellationToken) =>
+        Task.FromResult(MementoMcp.IdsOnDisk(StorageRoot, user));
 
     /// <summary>The replicas' names.</summary>
     IReadOnlyList<string> Replicas { get; }

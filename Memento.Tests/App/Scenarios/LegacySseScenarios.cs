@@ -59,7 +59,7 @@ public abstract class LegacySseScenarios(IMementoTopology topology)
         TestContext.Current.TestOutputHelper?.WriteLine($"{topology.Name}: legacy SSE without affinity failed with {failure.GetType().Name}: {failure.Message}");
         // The replica that receives the POST has never seen the session the stream on the other one opened.
         Assert.Contains("Session ID not found", failure.Message);
-        Assert.Empty(MementoMcp.IdsOnDisk(topology.StorageRoot, user));
+        Assert.Empty(await topology.StoredIdsAsync(user, ct));
     }
 
     private void SkipUnlessLegacySseIsServed()

@@ -107,7 +107,7 @@ public abstract class ReplicaScenarios(IMementoTopology topology)
             $"served by replica: {string.Join(", ", topology.RequestsByReplica(topology.ServerAddress)?.Select(p => $"{p.Key}={p.Value}") ?? ["not observable"])}.");
         await using var reader = await MementoMcp.ConnectAsync(topology.ServerAddress, user, ct);
         var listed = await MementoMcp.ListAllAsync(reader, ct);
-        var onDisk = MementoMcp.IdsOnDisk(topology.StorageRoot, user);
+        var onDisk = await topology.StoredIdsAsync(user, ct);
 
         Assert.Equal(Clients * CallsPerClient, calls);
         Assert.Equal(Clients * 10, stored.Count);

@@ -70,6 +70,7 @@ public static class StorageExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<PostgresMemoryStore>());
+        builder.Services.AddSingleton<LayoutTransfer>();
         builder.Services.AddHostedService<PostgresMaintenanceService>();
         builder.Services.AddHealthChecks().AddCheck<PostgresSchemaHealthCheck>("memento-storage-schema");
         return builder;

@@ -10,6 +10,13 @@ var openai = builder.Configuration.GetConnectionString("openai") is { Length: > 
     ? builder.AddConnectionString("openai")
     : null;
 
+// PostgreSQL is optional too: with a memento-db connection string (an existing server, e.g. Azure
+// Database for PostgreSQL) the replicas keep memories there, with the PostgreSQL provider, instead of
+// in the shared folder.
+var database = builder.Configuration.GetConnectionString("memento-db") is { Length: > 0 }
+    ? builder.AddConnectionString("memento-db")
+    : null;
+
 // Services
 
 var storageRoot = builder.Configuration["Memento:Storage:Root"]
@@ -20,6 +27,11 @@ var mcpServer = builder.AddProject<Projects.Memento_McpServer>("mcpserver", laun
     .WithReplicas(2)
     .WithEnvironment("Memento__Storage__Root", Path.GetFullPath(storageRoot))
     .WithHttpHealthCheck("/health");
+
+if (database is not null)
+{
+    mcpServer.WithReference(database).WithEnvironment("Memento__Storage__Provider", "Postgres");
+}
 
 // Apps
 

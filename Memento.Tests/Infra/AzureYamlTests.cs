@@ -65,19 +65,20 @@ public sealed partial class AzureYamlTests
         // Assert: and they point at what is in the repository.
         var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(server, "project")));
         Assert.True(File.Exists(Path.Combine(project, "Dockerfile")), "the docker service needs a Dockerfile in its project folder");
-        Assert.True(File.Exists(Path.Combine(project, Scalar(kustomize, "dir"), "kustomization.yaml")));
+        Assert.All(StorageOverlays, overlay => Assert.True(File.Exists(Path.Combine(project, ExpandOverlay(Scalar(kustomize, "dir"), overlay), "kustomization.yaml")), overlay));
         Assert.Equal(Scalar(kustomize, "dir"), Scalar(k8s, "deploymentPath"));
         Assert.Equal("memento", Scalar(k8s, "namespace"));
         Assert.Contains(edits.Children, e => ((YamlScalarNode)e).Value == "set image memento-mcpserver=${SERVICE_MCPSERVER_IMAGE_NAME}");
         Assert.True(File.Exists(Path.Combine(RepoPaths.Root, Scalar(Map(root, "infra"), "path"), Scalar(Map(root, "infra"), "module") + ".bicep")));
     }
 
-    [Fact]
-    public async Task Names_azd_waits_for_exist_in_the_rendered_overlay()
+    [Theory]
+    [MemberData(nameof(StorageOverlays))]
+    public async Task Names_azd_waits_for_exist_in_the_rendered_overlay(string overlay)
     {
         // Arrange
         var k8s = Map(Map(Map(Load(), "services"), "mcpserver"), "k8s");
-        var dir = Scalar(Map(k8s, "kustomize"), "dir");
+        var dir = ExpandOverlay(Scalar(Map(k8s, "kustomize"), "dir"), overlay);
         Assert.StartsWith("infra/k8s/", dir, StringComparison.Ordinal);
 
         // Act
@@ -104,6 +105,18 @@ public sealed partial class AzureYamlTests
         Assert.True(syntax.ExitCode == 0, syntax.Combined);
         Assert.True(OperatingSystem.IsWindows() || (File.GetUnixFileMode(script) & UnixFileMode.UserExecute) != 0, $"{script} is not executable");
     }
+
+    /// <summary>
+    /// The overlays the kustomize dir's <c>${MEMENTO_K8S_OVERLAY=aks}</c> names: a Bicep output, <c>aks</c> for the
+    /// file provider and <c>aks-postgres</c> for the PostgreSQL one (azd expands the variable in <c>dir</c>).
+    /// </summary>
+    public static TheoryData<string> StorageOverlays => ["aks", "aks-postgres"];
+
+    private static string ExpandOverlay(string dir, string overlay) =>
+        OverlayVariable().Replace(dir, overlay);
+
+    [GeneratedRegex(@"\$\{MEMENTO_K8S_OVERLAY(=[^}]*)?\}")]
+    private static partial Regex OverlayVariable();
 
     private static YamlMappingNode Load()
     {

@@ -171,7 +171,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 content = update.Content;
             }
 
-            var title = update.Title is null ? current.Title : MemoryRules.NormalizeTitle(update.Title, content, _options);
+            // A title that was derived from the content follows the new content; one the user gave stays.
+            var automaticTitle = current.Title == MemoryRules.DeriveTitle(current.Content, _options.MaxTitleLength);
+            var title = update.Title is not null ? MemoryRules.NormalizeTitle(update.Title, content, _options)
+                : update.Content is not null && automaticTitle ? MemoryRules.DeriveTitle(content, _options.MaxTitleLength)
+                : current.Title;
             var tags = update.Tags is null ? current.Tags : MemoryRules.NormalizeTags(update.Tags, _options);
             var metadata = update.Metadata is null ? current.Metadata : MemoryRules.NormalizeMetadata(update.Metadata, _options);
             var now = Now();

@@ -109,7 +109,7 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         "tags replaces the whole tag list ([] clears it); metadata replaces the whole map.")]
     public async Task<CallToolResult> UpdateMemory(
         [Description("The memory's id, as returned by store_memory, list_memories or retrieve_memories.")] string memory_id,
-        [Description("New content, replacing the old content entirely.")] string? content = null,
+        [Description("New content, replacing the old content entirely. A title that was derived from the old content follows the new one.")] string? content = null,
         [Description("New title, e.g. \"Budget review (final)\".")] string? title = null,
         [Description("New tag list, e.g. [\"work\", \"done\"]; [] removes every tag.")] string[]? tags = null,
         [Description("New metadata map, string/number/boolean values only, e.g. {\"status\": \"done\"}.")] Dictionary<string, JsonElement>? metadata = null,

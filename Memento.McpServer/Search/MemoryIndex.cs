@@ -358,6 +358,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         return true;
     }
 
+    /// <summary>The one-line preview lists show: whitespace folded, cut at the preview length.</summary>
     internal static string Preview(string content)
     {
         var builder = new StringBuilder(PreviewLength + 1);

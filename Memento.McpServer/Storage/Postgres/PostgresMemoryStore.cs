@@ -264,7 +264,11 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             }
 
             var content = update.Content ?? current.Content;
-            var title = update.Title is null ? current.Title : MemoryRules.NormalizeTitle(update.Title, content, _options);
+            // A title that was derived from the content follows the new content; one the user gave stays.
+            var automaticTitle = current.Title == MemoryRules.DeriveTitle(current.Content, _options.MaxTitleLength);
+            var title = update.Title is not null ? MemoryRules.NormalizeTitle(update.Title, content, _options)
+                : update.Content is not null && automaticTitle ? MemoryRules.DeriveTitle(content, _options.MaxTitleLength)
+                : current.Title;
             var tags = update.Tags is null ? current.Tags : MemoryRules.NormalizeTags(update.Tags, _options);
             var metadata = update.Metadata is null ? current.Metadata : MemoryRules.NormalizeMetadata(update.Metadata, _options);
             var now = Now();
@@ -334,6 +338,85 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         {
             throw Unavailable(e);
         }
+    }
+
+    public async Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        CheckLimit(limit);
+        // The file provider's trash cursor names "<deletion>~<id>"; here the deletion is in milliseconds.
+        var after = PageCursor.ParseTrash(cursor) is { } key
+            ? (long.TryParse(key.Split('~', 2)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? (Ms: ms, Id: key.Split('~', 2)[1]) : throw new MemoryValidationException("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again."))
+            : ((long Ms, string Id)?)null;
+        await EnsureSchemaAsync(cancellationToken);
+
+        await using var command = _dataSource.CreateCommand();
+        command.CommandTimeout = _commandTimeout;
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = user });
+        var sql = new StringBuilder($"SELECT {SummaryColumns}, deleted_at FROM memento_memories WHERE user_id = $1 AND deleted_at IS NOT NULL");
+        if (after is { } position)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND (deleted_at, id) < ({Add(command, DateTimeOffset.FromUnixTimeMilliseconds(position.Ms).UtcDateTime)}, {Add(command, position.Id)})");
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $" ORDER BY deleted_at DESC, id DESC LIMIT {Add(command, limit + 1)}");
+        command.CommandText = sql.ToString();
+        var items = new List<TrashedMemory>(limit + 1);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var deleted = Instant(reader.GetDateTime(7));
+                items.Add(new TrashedMemory(ReadSummary(reader, 0), deleted, deleted + _options.TrashRetention));
+            }
+        }
+        catch (NpgsqlException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+
+        if (items.Count <= limit)
+        {
+            return new Page<TrashedMemory>(items, null);
+        }
+
+        items.RemoveAt(items.Count - 1);
+        var last = items[^1];
+        return new Page<TrashedMemory>(items, PageCursor.ForTrash($"{last.Deleted.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}~{last.Memory.Id}"));
+    }
+
+    public async Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.restore");
+        activity?.SetTag("memento.user", user);
+        await EnsureSchemaAsync(cancellationToken);
+        try
+        {
+            // One row per memory: restoring clears its deletion time; a concurrent restore finds it live.
+            await using var command = _dataSource.CreateCommand($"UPDATE memento_memories SET deleted_at = NULL WHERE user_id = $1 AND id = $2 AND deleted_at IS NOT NULL RETURNING {MemoryColumns}");
+            command.CommandTimeout = _commandTimeout;
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = user });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    activity?.SetTag("memento.memory_id", id);
+                    return new RestoreResult(ReadMemory(reader, 0), Restored: true);
+                }
+            }
+        }
+        catch (NpgsqlException e) when (IsUnavailable(e))
+        {
+            throw Unavailable(e);
+        }
+
+        return await GetAsync(user, id, cancellationToken) is { } live
+            ? new RestoreResult(live, Restored: false)
+            : throw new MemoryNotFoundException(id);
     }
 
     public async Task<Page<MemorySummary>> ListAsync(string user, ListQuery query, CancellationToken cancellationToken = default)

@@ -49,7 +49,7 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
 
         var vectors = new MemoryEmbeddings(search.Embeddings ? embeddings : null);
         _files = new MemoryFiles(Root, options, _time, logger);
-        _shards = new UserShards(Root, IndexDirectory, InstanceId, options.ChangeLogRewriteAt);
+        _shards = new UserShards(Root, IndexDirectory, InstanceId, options);
         _indexer = new ShardIndexer(_files, vectors, logger);
         _freshness = new ReplicaFreshness(options, _time, InstanceId, _files, _indexer, () => _shards.Disposed);
         _claims = new ContentClaims(_files, _freshness, _indexer);

@@ -32,12 +32,18 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
     public Memory? Read(string directory, string id)
     {
         var path = PathOf(directory, id);
-        string text;
+        string? text;
         DateTime written;
         try
         {
-            written = File.GetLastWriteTimeUtc(path);
-            text = File.ReadAllText(path, Encoding.UTF8);
+            // Waits out a replace another replica has under way on an SMB share instead of reporting the memory missing.
+            text = AtomicFile.ReadAllText(options.FileSystem, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            written = options.FileSystem.GetLastWriteTimeUtc(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -61,7 +67,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         try
         {
             // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
-            var text = File.ReadAllText(path, Encoding.UTF8);
+            var text = AtomicFile.ReadAllText(options.FileSystem, path) ?? throw new FileNotFoundException("The memory file is gone.", path);
             var memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), options.MaxTitleLength);
             return (memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), null);
         }
@@ -79,7 +85,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         try
         {
             Directory.CreateDirectory(directory);
-            AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), options.FlushToDisk, memory.Id);
+            AtomicFile.WriteAllText(options.FileSystem, path, MemoryDocument.Serialize(memory), options.FlushToDisk);
             var info = new FileInfo(path);
             return (info.LastWriteTimeUtc.Ticks, info.Length);
         }
@@ -257,7 +263,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
 
                 foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
                 {
-                    if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    if (AtomicFile.CleanUp(options.FileSystem, file, cutoff))
                     {
                         removed++;
                     }

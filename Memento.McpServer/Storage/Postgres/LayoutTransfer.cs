@@ -32,7 +32,7 @@ public sealed partial class LayoutTransfer(PostgresMemoryStore store, StorageOpt
 
             var files = Directory.EnumerateFiles(userDirectory, "*" + MemoryDocument.Extension)
                 .Select(f => (File: f, DeletedAt: (DateTimeOffset?)null))
-                .Concat(TrashFiles(Path.Combine(userDirectory, FileMemoryStore.TrashFolder)));
+                .Concat(TrashFiles(Path.Combine(userDirectory, MemoryFiles.TrashFolder)));
             foreach (var (file, deletedAt) in files.OrderBy(f => f.File, StringComparer.Ordinal))
             {
                 var name = Path.GetFileNameWithoutExtension(file);
@@ -80,7 +80,7 @@ public sealed partial class LayoutTransfer(PostgresMemoryStore store, StorageOpt
                 string path;
                 if (deletedAt is { } at)
                 {
-                    var trash = Path.Combine(userDirectory, FileMemoryStore.TrashFolder);
+                    var trash = Path.Combine(userDirectory, MemoryFiles.TrashFolder);
                     Directory.CreateDirectory(trash);
                     path = Path.Combine(trash, $"{at.UtcDateTime.ToString(TrashStamp, CultureInfo.InvariantCulture)}~{memory.Id}{MemoryDocument.Extension}");
                 }

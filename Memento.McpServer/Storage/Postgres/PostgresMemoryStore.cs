@@ -345,7 +345,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         MemoryRules.ValidateUser(user);
         CheckLimit(limit);
         // The file provider's trash cursor names "<deletion>~<id>"; here the deletion is in milliseconds.
-        var after = PageCursor.ParseTrash(cursor) is { } key
+        var after = TrashCursor.Parse(cursor) is { } key
             ? (long.TryParse(key.Split('~', 2)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? (Ms: ms, Id: key.Split('~', 2)[1]) : throw new MemoryValidationException("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again."))
             : ((long Ms, string Id)?)null;
         await EnsureSchemaAsync(cancellationToken);
@@ -383,7 +383,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
 
         items.RemoveAt(items.Count - 1);
         var last = items[^1];
-        return new Page<TrashedMemory>(items, PageCursor.ForTrash($"{last.Deleted.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}~{last.Memory.Id}"));
+        return new Page<TrashedMemory>(items, TrashCursor.For($"{last.Deleted.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}~{last.Memory.Id}"));
     }
 
     public async Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default)
@@ -425,7 +425,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
         CheckRange(query.Since, query.Until);
-        var after = PageCursor.ParseList(query.Cursor);
+        var after = ListCursor.Parse(query.Cursor);
         await EnsureSchemaAsync(cancellationToken);
 
         await using var command = _dataSource.CreateCommand();
@@ -460,7 +460,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         }
 
         items.RemoveAt(items.Count - 1);
-        return new Page<MemorySummary>(items, PageCursor.ForList(items[^1].Created.ToUnixTimeMilliseconds(), items[^1].Id));
+        return new Page<MemorySummary>(items, ListCursor.For(items[^1].Created.ToUnixTimeMilliseconds(), items[^1].Id));
     }
 
     public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Memento.McpServer.Auth;
 using Memento.McpServer.Tools;
 using Microsoft.Extensions.Options;
@@ -85,28 +84,10 @@ public static class MementoServerExtensions
             .WithResources<MemoryResources>()
             .WithPrompts<MemoryPrompts>()
             .WithListResourcesHandler(MemoryResources.ListAsync)
+            .WithMessageFilters(filters => filters.AddIncomingFilter(ProtocolShapeFilter.Create))
             .WithRequestFilters(filters =>
             {
-                filters.AddCallToolFilter(next => async (context, cancellationToken) =>
-                {
-                    AttachCaller(context);
-                    var timeout = context.Services!.GetRequiredService<IOptions<HttpOptions>>().Value.RequestTimeout;
-                    using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    limit.CancelAfter(timeout);
-                    try
-                    {
-                        return await next(context, limit.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        return ToolError($"The call took longer than {timeout.TotalSeconds:0} seconds and was stopped; try a narrower request.");
-                    }
-                    catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
-                    {
-                        // Arguments that cannot be bound (wrong JSON types, invalid UTF-16) fail before the tool runs.
-                        return ToolError($"The arguments for '{context.Params?.Name}' could not be read: check each value's type against the tool's input schema, and send text as valid Unicode.");
-                    }
-                });
+                filters.AddCallToolFilter(ToolCallFilter.Create);
                 filters.AddReadResourceFilter(next => (context, cancellationToken) =>
                 {
                     AttachCaller(context);
@@ -119,12 +100,6 @@ public static class MementoServerExtensions
                 });
             });
     }
-
-    private static CallToolResult ToolError(string message) => new()
-    {
-        IsError = true,
-        Content = [new TextContentBlock { Text = message }],
-    };
 
     private static void AttachCaller<TParams>(RequestContext<TParams> context) =>
         context.Services!.GetRequiredService<Caller>().Principal = context.User;

@@ -4,13 +4,38 @@ using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Search;
 
-/// <summary>Opaque paging cursors: a keyset position for lists, an offset for ranked search.</summary>
+/// <summary>
+/// Opaque paging cursors: a keyset position for lists, an offset for ranked search, the last user id for the
+/// user list. A cursor is unpadded base64url and nothing else: any other character (whitespace, a trailing
+/// newline, padding) makes it invalid, so one page has exactly one cursor.
+/// </summary>
 internal static class PageCursor
 {
+    private const int MaxLength = 512;
+
     public static string ForList(long createdMs, string id) => Encode($"l|{createdMs.ToString(CultureInfo.InvariantCulture)}|{id}");
 
     public static string ForSearch(int offset, string text, bool everyWord) =>
         Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}|{(everyWord ? "all" : "any")}");
+
+    public static string ForUsers(string lastUser) => Encode("u|" + lastUser);
+
+    /// <summary>The user id a user-list cursor continues after; null without a cursor.</summary>
+    public static string? ParseUsers(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var parts = Decode(cursor).Split('|', 2);
+        if (parts.Length != 2 || parts[0] != "u" || !MemoryRules.IsValidUser(parts[1]))
+        {
+            throw Bad();
+        }
+
+        return parts[1];
+    }
 
     public static (long CreatedMs, string Id)? ParseList(string? cursor)
     {
@@ -58,6 +83,11 @@ internal static class PageCursor
 
     private static string Decode(string cursor)
     {
+        if (cursor.Length is 0 or > MaxLength || !cursor.All(IsBase64UrlChar))
+        {
+            throw Bad();
+        }
+
         try
         {
             var base64 = cursor.Replace('-', '+').Replace('_', '/');
@@ -69,6 +99,8 @@ internal static class PageCursor
             throw Bad();
         }
     }
+
+    private static bool IsBase64UrlChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     private static MemoryValidationException Bad() =>
         new("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again.");

@@ -252,7 +252,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         MemoryRules.ValidateUser(user);
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
-        CheckRange(query.Since, query.Until);
+        MemoryRules.CheckRange(query.Since, query.Until);
         var shard = Shard(user);
         return await ReadFreshAsync(shard, index => index.List(query), cancellationToken);
     }
@@ -262,7 +262,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         MemoryRules.ValidateUser(user);
         ArgumentNullException.ThrowIfNull(query);
         CheckLimit(query.Limit);
-        CheckRange(query.Since, query.Until);
+        MemoryRules.CheckRange(query.Since, query.Until);
         var terms = FtsQuery.Terms(query.Text);
         var anyWord = FtsQuery.Build(terms) ?? throw new MemoryValidationException("The query has no words to search for.");
         var everyWord = FtsQuery.Build(terms, everyWord: true)!;
@@ -1065,14 +1065,6 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         if (limit is < 1 or > 100)
         {
             throw new MemoryValidationException($"The limit is {limit}; ask for 1 to 100 results at a time and page with the cursor.");
-        }
-    }
-
-    private static void CheckRange(DateTimeOffset? since, DateTimeOffset? until)
-    {
-        if (since is { } s && until is { } u && u <= s)
-        {
-            throw new MemoryValidationException("'until' must be later than 'since'.");
         }
     }
 

@@ -457,7 +457,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
                 foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
                 {
-                    if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    if (AtomicFile.CleanUp(_options.FileSystem, file, cutoff))
                     {
                         removed++;
                     }
@@ -507,7 +507,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         try
         {
             Directory.CreateDirectory(shard.Directory);
-            AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), _options.FlushToDisk, memory.Id);
+            AtomicFile.WriteAllText(_options.FileSystem, path, MemoryDocument.Serialize(memory), _options.FlushToDisk);
             var info = new FileInfo(path);
             return (info.LastWriteTimeUtc.Ticks, info.Length);
         }
@@ -698,12 +698,18 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private Memory? ReadFile(UserShard shard, string id)
     {
         var path = FilePath(shard, id);
-        string text;
+        string? text;
         DateTime written;
         try
         {
-            written = File.GetLastWriteTimeUtc(path);
-            text = File.ReadAllText(path, Encoding.UTF8);
+            // Waits out a replace another replica has under way on an SMB share instead of reporting the memory missing.
+            text = AtomicFile.ReadAllText(_options.FileSystem, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            written = _options.FileSystem.GetLastWriteTimeUtc(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -752,7 +758,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
 
         var seen = shard.Seen;
-        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(log.Path, seen.GetValueOrDefault(log.Instance)));
+        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(_options.FileSystem, log.Path, seen.GetValueOrDefault(log.Instance)));
     }
 
     private bool RescanDue(UserShard shard) => _time.GetUtcNow() - shard.LastFullScan >= _options.RescanInterval;
@@ -776,7 +782,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         var seen = new Dictionary<string, ChangeLog.Position>(shard.Seen, StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, seen.GetValueOrDefault(instance)) is not { } update)
+            if (ChangeLog.Read(_options.FileSystem, path, seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
             }
@@ -943,7 +949,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         try
         {
             // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
-            var text = File.ReadAllText(path, Encoding.UTF8);
+            var text = AtomicFile.ReadAllText(_options.FileSystem, path) ?? throw new FileNotFoundException("The memory file is gone.", path);
             var memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
             return (memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), null);
         }
@@ -987,7 +993,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         var result = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, default) is { } log)
+            if (ChangeLog.Read(_options.FileSystem, path, default) is { } log)
             {
                 foreach (var claim in log.Changes.Where(c => c.Kind == ChangeLog.Kind.Claimed))
                 {
@@ -1042,7 +1048,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private UserShard Shard(string user)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u), new ChangeLog.Writer(Path.Combine(Root, u), InstanceId, _options.ChangeLogRewriteAt)))).Value;
+        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u), new ChangeLog.Writer(Path.Combine(Root, u), InstanceId, _options.ChangeLogRewriteAt, _options.FileSystem)))).Value;
     }
 
     private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");

@@ -19,6 +19,7 @@ public static class ChatExtensions
     {
         builder.UseLocalDefaultUrlWhenUnset(LocalDefaultUrl);
         builder.AddMementoChatCore();
+        builder.Services.AddHostedService<ChatAccess.ListenGuard>();
         return builder;
     }
 
@@ -85,6 +86,7 @@ public static class ChatExtensions
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseMiddleware<ChatAccess>();
         app.MapChatApi();
         return app;
     }

@@ -58,7 +58,7 @@ async function send(message) {
 
   const chipsByCall = new Map();
   try {
-    const response = await fetch("api/chat", {
+    const response = await api("api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
       body: JSON.stringify({ conversationId, message }),
@@ -104,7 +104,7 @@ async function loadMemories() {
   if (tag) params.set("tag", tag);
   const status = $("memories-status");
   try {
-    const response = await fetch(`api/memories?${params}`);
+    const response = await api(`api/memories?${params}`);
     const data = await response.json();
     const list = $("memories");
     list.replaceChildren();
@@ -137,7 +137,7 @@ async function loadMemories() {
 async function loadChart() {
   const svg = $("chart");
   try {
-    const response = await fetch("api/timeline?days=30");
+    const response = await api("api/timeline?days=30");
     const data = await response.json();
     const days = data.days;
     const max = Math.max(1, ...days.map((d) => d.count));
@@ -173,12 +173,43 @@ function refreshLibrary() {
 
 async function loadInfo() {
   try {
-    const info = await (await fetch("api/info")).json();
+    const info = await (await api("api/info")).json();
     $("info").textContent = `user ${info.user} · server ${info.server} · ${info.provider}`;
-  } catch {
-    $("info").textContent = "the chat service is not answering";
+  } catch (error) {
+    $("info").textContent = error instanceof AccessKeyNeeded ? error.message : "the chat service is not answering";
   }
 }
+
+// When the chat service is configured with an access key (Memento:Chat:AccessKeyHash), every API call
+// carries it as a bearer token; the page asks for it on the first 401 and keeps it for this tab's session.
+const accessKeyItem = "memento-access-key";
+
+class AccessKeyNeeded extends Error {
+  constructor() { super("this chat needs its access key"); }
+}
+
+async function api(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  const key = sessionStorage.getItem(accessKeyItem);
+  if (key) headers.set("Authorization", `Bearer ${key}`);
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) {
+    sessionStorage.removeItem(accessKeyItem);
+    $("access").hidden = false;
+    $("access-key").focus();
+    throw new AccessKeyNeeded();
+  }
+  return response;
+}
+
+$("access").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(accessKeyItem, $("access-key").value.trim());
+  $("access-key").value = "";
+  $("access").hidden = true;
+  loadInfo();
+  refreshLibrary();
+});
 
 $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();

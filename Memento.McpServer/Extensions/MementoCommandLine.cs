@@ -19,7 +19,8 @@ public static class MementoCommandLine
             return HashKey(args.Skip(1).ToArray(), Console.Out);
         }
 
-        await RunStdioAsync([.. args.Where(a => a != "--stdio")]);
+        using var host = BuildStdioHost([.. args.Where(a => a != "--stdio")]);
+        await host.RunAsync();
         return 0;
     }
 
@@ -38,7 +39,11 @@ public static class MementoCommandLine
         return 0;
     }
 
-    private static async Task RunStdioAsync(string[] args)
+    /// <summary>
+    /// The stdio server: the same storage, MCP composition and options (<c>Memento:Http</c> limits included) as over
+    /// HTTP, without the HTTP-only pieces (listen address, identity, rate limit).
+    /// </summary>
+    internal static IHost BuildStdioHost(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(args);
 
@@ -50,6 +55,6 @@ public static class MementoCommandLine
 
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: true)).WithStdioServerTransport();
 
-        await builder.Build().RunAsync();
+        return builder.Build();
     }
 }

@@ -24,6 +24,13 @@ public static class MementoServerExtensions
         builder.AddMementoIdentity();
 
         var legacySse = builder.Configuration.GetValue<bool>($"{HttpOptions.SectionName}:{nameof(HttpOptions.EnableLegacySse)}");
+
+        // Legacy SSE needs sessions, so the endpoint then keeps them for clients that use the initialize handshake
+        // (StatefulForInitializeClients), and by default refuses any other request that arrives without a session:
+        // a stateless client's tools/call would get 400. With this SDK switch such a request is served in a session
+        // of its own instead, so stateless clients keep working when legacy SSE is on. It changes nothing in
+        // stateless mode, which never asks. Set for the process before the SDK's HTTP handler first runs.
+        AppContext.SetSwitch("ModelContextProtocol.AspNetCore.AllowNewSessionForNonInitializeRequests", true);
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: false))
             .WithHttpTransport(options =>
             {
@@ -68,7 +75,8 @@ public static class MementoServerExtensions
         services.AddSingleton<AuditLog>();
         services.AddScoped<Caller>();
         services.AddOptions<AuthOptions>();
-        services.AddOptions<HttpOptions>();
+        // One binding of the limits for every transport: stdio honours Memento:Http:RequestTimeout as HTTP does.
+        services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<McpServerOptions>, UserArgumentSchemaFilter>();
 
         return services

@@ -6,7 +6,7 @@ namespace Memento.McpServer.Search;
 
 /// <summary>
 /// Opaque paging cursors: a keyset position for lists, an offset for ranked search, the last user id for the
-/// user list. A cursor is unpadded base64url and nothing else: any other character (whitespace, a trailing
+/// user list, a position in the trash. A cursor is unpadded base64url and nothing else: any other character (whitespace, a trailing
 /// newline, padding) makes it invalid, so one page has exactly one cursor.
 /// </summary>
 internal static class PageCursor
@@ -30,6 +30,25 @@ internal static class PageCursor
 
         var parts = Decode(cursor).Split('|', 2);
         if (parts.Length != 2 || parts[0] != "u" || !MemoryRules.IsValidUser(parts[1]))
+        {
+            throw Bad();
+        }
+
+        return parts[1];
+    }
+
+    /// <summary>A position in a user's trash: the last item's trash file name (deletion stamp and id).</summary>
+    public static string ForTrash(string fileName) => Encode("t|" + fileName);
+
+    public static string? ParseTrash(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var parts = Decode(cursor).Split('|', 2);
+        if (parts.Length != 2 || parts[0] != "t" || parts[1].Split('~', 2) is not [{ Length: > 0 }, var id] || !MemoryRules.IsValidId(id))
         {
             throw Bad();
         }

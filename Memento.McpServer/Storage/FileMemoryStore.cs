@@ -171,7 +171,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 content = update.Content;
             }
 
-            var title = update.Title is null ? current.Title : MemoryRules.NormalizeTitle(update.Title, content, _options);
+            // A title that was derived from the content follows the new content; one the user gave stays.
+            var automaticTitle = current.Title == MemoryRules.DeriveTitle(current.Content, _options.MaxTitleLength);
+            var title = update.Title is not null ? MemoryRules.NormalizeTitle(update.Title, content, _options)
+                : update.Content is not null && automaticTitle ? MemoryRules.DeriveTitle(content, _options.MaxTitleLength)
+                : current.Title;
             var tags = update.Tags is null ? current.Tags : MemoryRules.NormalizeTags(update.Tags, _options);
             var metadata = update.Metadata is null ? current.Metadata : MemoryRules.NormalizeMetadata(update.Metadata, _options);
             var now = Now();
@@ -240,6 +244,98 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             }
 
             return true;
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    public Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        CheckLimit(limit);
+        var after = PageCursor.ParseTrash(cursor);
+        cancellationToken.ThrowIfCancellationRequested();
+        var shard = Shard(user);
+        var items = new List<TrashedMemory>(limit + 1);
+        string? last = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Newest deletion first; an id deleted, restored and deleted again shows once (its newest copy),
+        // and an id that is back among the memories does not show at all: what is listed can be restored.
+        foreach (var (key, id, path) in TrashFiles(shard).OrderByDescending(f => f.Key, StringComparer.Ordinal))
+        {
+            if (!seen.Add(id) || File.Exists(FilePath(shard, id)))
+            {
+                continue;
+            }
+
+            if (after is not null && string.CompareOrdinal(key, after) >= 0)
+            {
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                return Task.FromResult(new Page<TrashedMemory>(items, PageCursor.ForTrash(last!)));
+            }
+
+            if (ReadTrashed(id, path) is { } memory)
+            {
+                var deleted = TrashStamp(key, path);
+                var summary = new MemorySummary(memory.Id, memory.Title, memory.Tags, memory.Created, memory.Updated, memory.Content.Length, MemoryIndex.Preview(memory.Content));
+                items.Add(new TrashedMemory(summary, deleted, deleted + _options.TrashRetention));
+                last = key;
+            }
+        }
+
+        return Task.FromResult(new Page<TrashedMemory>(items, null));
+    }
+
+    public async Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.restore");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        var writes = shard.WriteLock(id);
+        await writes.WaitAsync(cancellationToken);
+        try
+        {
+            if (ReadFile(shard, id) is { } live)
+            {
+                return new RestoreResult(live, Restored: false);
+            }
+
+            var newest = TrashFiles(shard).Where(f => f.Id == id).OrderByDescending(f => f.Key, StringComparer.Ordinal).Select(f => f.Path).FirstOrDefault()
+                ?? throw new MemoryNotFoundException(id);
+
+            var path = FilePath(shard, id);
+            try
+            {
+                File.Move(newest, path, overwrite: false);
+            }
+            catch (FileNotFoundException)
+            {
+                // Another replica restored (or purged) it a moment ago.
+                return ReadFile(shard, id) is { } restoredElsewhere ? new RestoreResult(restoredElsewhere, Restored: false) : throw new MemoryNotFoundException(id);
+            }
+            catch (IOException) when (ReadFile(shard, id) is { } restoredElsewhere)
+            {
+                return new RestoreResult(restoredElsewhere, Restored: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnavailableException($"The memory could not be moved out of the trash: {e.Message}", e);
+            }
+
+            var memory = ReadFile(shard, id) ?? throw new MemoryNotFoundException(id);
+            var info = new FileInfo(path);
+            await IndexWrittenAsync(shard, memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), (info.LastWriteTimeUtc.Ticks, info.Length), cancellationToken);
+            activity?.SetTag("memento.memory_id", id);
+            return new RestoreResult(memory, Restored: true);
         }
         finally
         {
@@ -694,6 +790,47 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
         return null;
     }
+
+    /// <summary>The user's trash files: name without extension (<c>&lt;deleted stamp&gt;~&lt;id&gt;</c>), id and path.</summary>
+    private static IEnumerable<(string Key, string Id, string Path)> TrashFiles(UserShard shard)
+    {
+        var trash = Path.Combine(shard.Directory, TrashFolder);
+        if (!Directory.Exists(trash))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension))
+        {
+            var key = Path.GetFileName(file)[..^MemoryDocument.Extension.Length];
+            if (key.Split('~', 2) is [{ Length: > 0 }, var id] && MemoryRules.IsValidId(id))
+            {
+                yield return (key, id, file);
+            }
+        }
+    }
+
+    private Memory? ReadTrashed(string id, string path)
+    {
+        try
+        {
+            return MemoryDocument.Parse(id, File.ReadAllText(path, Encoding.UTF8), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), _options.MaxTitleLength);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException e)
+        {
+            LogMalformed(path, e.Message);
+            return null;
+        }
+    }
+
+    private static DateTimeOffset TrashStamp(string key, string path) =>
+        DateTimeOffset.TryParseExact(key.Split('~', 2)[0], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
 
     private Memory? ReadFile(UserShard shard, string id)
     {

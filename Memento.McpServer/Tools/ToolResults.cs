@@ -50,6 +50,28 @@ public sealed record DeleteMemoryResult(string MemoryId, bool Deleted, string Me
 /// <summary>One page of <c>list_memories</c>; pass <c>NextCursor</c> back as <c>cursor</c> for the next page.</summary>
 public sealed record MemoryPageResult(IReadOnlyList<MemorySummaryView> Memories, string? NextCursor);
 
+/// <summary>A memory in the trash: what it was, when it was deleted and when it is purged for good.</summary>
+public sealed record TrashedMemoryView(
+    string Id,
+    string Title,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset Created,
+    DateTimeOffset Updated,
+    DateTimeOffset Deleted,
+    DateTimeOffset PurgeAfter,
+    int ContentLength,
+    string Preview)
+{
+    public static TrashedMemoryView From(TrashedMemory t) =>
+        new(t.Memory.Id, t.Memory.Title, t.Memory.Tags, t.Memory.Created, t.Memory.Updated, t.Deleted, t.PurgeAfter, t.Memory.ContentLength, t.Memory.Preview);
+}
+
+/// <summary>One page of <c>list_trash</c>, most recently deleted first; pass <c>NextCursor</c> back as <c>cursor</c> for the next page.</summary>
+public sealed record TrashPageResult(IReadOnlyList<TrashedMemoryView> Memories, string? NextCursor);
+
+/// <summary>The result of <c>restore_memory</c>: the memory, and false in <c>Restored</c> when it was already back.</summary>
+public sealed record RestoreMemoryResult(bool Restored, MemorySummaryView Memory);
+
 /// <summary>One search hit: the memory, its relevance and a snippet around the matched words.</summary>
 public sealed record SearchHitView(MemorySummaryView Memory, double Score, string Snippet);
 
@@ -135,6 +157,9 @@ internal static class ToolResults
 
         return text.ToString().TrimEnd();
     }
+
+    public static string Describe(TrashedMemoryView m) =>
+        $"- {m.Title} (id {m.Id}, deleted {Date(m.Deleted)}, purged after {Date(m.PurgeAfter)}{TagText(m.Tags)})";
 
     private static string TagText(IReadOnlyList<string> tags) =>
         tags.Count == 0 ? "" : ", tags: " + string.Join(", ", tags);

@@ -131,6 +131,10 @@ public sealed class HostileInputTests
         ("list_memories", "user", c => new() { ["user"] = ControlText }),
         ("get_user_stats", "user", c => new() { ["user"] = ControlText }),
         ("list_users", "cursor", c => new() { ["cursor"] = ControlText }),
+        ("list_trash", "cursor", c => new() { ["cursor"] = ControlText }),
+        ("list_trash", "user", c => new() { ["user"] = ControlText }),
+        ("restore_memory", "memory_id", c => new() { ["memory_id"] = ControlText }),
+        ("restore_memory", "user", c => new() { ["memory_id"] = c.AliceId, ["user"] = ControlText }),
     ];
 
     static HostileInputTests()
@@ -169,7 +173,7 @@ public sealed class HostileInputTests
         Assert.Equal(2, MemoryToolsTests.Ids(await alice.CallOkAsync("list_memories", new { tags = new[] { "seed" } }), "memories").Count);
         Assert.Single(MemoryToolsTests.Ids(await bob.CallOkAsync("list_memories"), "memories"));
         await using var fresh = await server.ConnectAsync(user: "carol");
-        Assert.Equal(8, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
+        Assert.Equal(10, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
         var users = (await fresh.CallOkAsync("list_users", new { limit = 100 })).GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user").GetString()).ToList();
         Assert.Equal(["alice", "bob"], users);
         Assert.Equal(["alice", "bob"], Directory.EnumerateDirectories(server.StorageRoot).Select(Path.GetFileName).Where(d => !d!.StartsWith('.')).Order(StringComparer.Ordinal));

@@ -12,7 +12,7 @@ public sealed class ProtocolTests
     private static readonly string[] ToolNames =
     [
         "store_memory", "retrieve_memories", "get_memory_content", "update_memory",
-        "delete_memory", "list_memories", "get_user_stats", "list_users",
+        "delete_memory", "list_memories", "get_user_stats", "list_users", "list_trash", "restore_memory",
     ];
 
     [Theory]
@@ -89,6 +89,10 @@ public sealed class ProtocolTests
         Assert.False(byName["store_memory"].DestructiveHint);
         Assert.True(byName["delete_memory"].DestructiveHint);
         Assert.True(byName["update_memory"].DestructiveHint);
+        Assert.True(byName["list_trash"].ReadOnlyHint);
+        Assert.False(byName["restore_memory"].ReadOnlyHint);
+        Assert.False(byName["restore_memory"].DestructiveHint);
+        Assert.True(byName["restore_memory"].IdempotentHint);
         var storeArgs = tools.Single(t => t.Name == "store_memory").ProtocolTool.InputSchema;
         Assert.Equal(["content"], storeArgs.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.True(storeArgs.GetProperty("properties").TryGetProperty("user", out _), "local mode offers the user argument");

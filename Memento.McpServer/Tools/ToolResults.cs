@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Memento.McpServer.Storage;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -107,11 +108,26 @@ public static class MemoryUri
 /// <summary>Builds tool results: structured content for programs, readable text for models and people.</summary>
 internal static class ToolResults
 {
+    /// <summary>
+    /// The one rule for values that may be absent: the output schema (made from the result records) declares
+    /// every property as required and a nullable one as <c>["string", "null"]</c>, so a missing value is written
+    /// as <c>null</c>, never left out. The SDK's own options leave nulls out, which clients that validate
+    /// <c>structuredContent</c> against the schema (the TypeScript SDK does) refuse.
+    /// </summary>
+    internal static readonly JsonSerializerOptions StructuredOptions = CreateStructuredOptions();
+
     public static CallToolResult Create<T>(T value, string text) => new()
     {
         Content = [new TextContentBlock { Text = text }],
-        StructuredContent = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T))),
+        StructuredContent = JsonSerializer.SerializeToElement(value, StructuredOptions.GetTypeInfo(typeof(T))),
     };
+
+    private static JsonSerializerOptions CreateStructuredOptions()
+    {
+        var options = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+        options.MakeReadOnly();
+        return options;
+    }
 
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

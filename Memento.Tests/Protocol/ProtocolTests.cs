@@ -114,6 +114,23 @@ public sealed class ProtocolTests
         Assert.Contains("list_memories", JsonSerializer.Serialize(prompt.Messages));
     }
 
+    [Theory]
+    [InlineData("summarise_week", "days", 99, "between 1 and 31")]
+    [InlineData("recall", "topic", " ", "must not be empty")]
+    public async Task A_prompt_argument_out_of_range_is_an_invalid_params_error(string name, string argument, object value, string message)
+    {
+        await using var server = McpServerHost.Start();
+        await using var client = await server.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<McpProtocolException>(async () =>
+            await client.GetPromptAsync(name, new Dictionary<string, object?> { [argument] = value },
+                cancellationToken: TestContext.Current.CancellationToken));
+
+        // -32602, as the MCP specification asks for invalid prompt arguments; not -32603, an internal error.
+        Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
+        Assert.Contains(message, error.Message);
+    }
+
     [Fact]
     public async Task Reading_an_unknown_resource_is_a_json_rpc_error()
     {

@@ -50,7 +50,7 @@ internal static class ToolInput
         return parsed;
     }
 
-    /// <summary>Both bounds of a date range, parsed; that one comes before the other is the store's rule (<see cref="MemoryRules.CheckRange"/>).</summary>
+    /// <summary>Both bounds of a date range, parsed; that one comes before the other is the store's rule (<see cref="QueryRules.CheckRange"/>).</summary>
     public static (DateTimeOffset? Since, DateTimeOffset? Until) Range(string? since, string? until) =>
         (Date(since, "since"), Date(until, "until"));
 

@@ -20,7 +20,8 @@ public static class MementoCommandLine
             return HashKey(args.Skip(1).ToArray(), Console.In, Console.Out, Console.Error);
         }
 
-        await RunStdioAsync([.. args.Where(a => a != "--stdio")]);
+        using var host = BuildStdioHost([.. args.Where(a => a != "--stdio")]);
+        await host.RunAsync();
         return 0;
     }
 
@@ -59,7 +60,11 @@ public static class MementoCommandLine
         return 0;
     }
 
-    private static async Task RunStdioAsync(string[] args)
+    /// <summary>
+    /// The stdio server: the same storage, MCP composition and options (<c>Memento:Http</c> limits included) as over
+    /// HTTP, without the HTTP-only pieces (listen address, identity, rate limit).
+    /// </summary>
+    internal static IHost BuildStdioHost(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(args);
 
@@ -71,6 +76,6 @@ public static class MementoCommandLine
 
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: true)).WithStdioServerTransport();
 
-        await builder.Build().RunAsync();
+        return builder.Build();
     }
 }

@@ -243,6 +243,8 @@ public sealed class FileMemoryStoreTests
     [InlineData("lpt1")]
     [InlineData("tab\tname")]
     [InlineData("bell\u0007")]
+    [InlineData("bob\n")]
+    [InlineData("alice\r\n")]
     [InlineData("a b")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890123456789")]
     public async Task Bad_user_ids_are_refused_with_a_clear_error_before_any_path_is_built(string user)
@@ -279,6 +281,7 @@ public sealed class FileMemoryStoreTests
     [InlineData("a/b")]
     [InlineData("/abs")]
     [InlineData("")]
+    [InlineData("20250101T000000000Z-abcdefghij\n")]
     public async Task Bad_memory_ids_are_refused(string id)
     {
         using var env = new TestStore();
@@ -297,6 +300,38 @@ public sealed class FileMemoryStoreTests
         Assert.Null(await env.Store.GetAsync("bob", alices.Id, Ct));
         Assert.False(await env.Store.DeleteAsync("bob", alices.Id, Ct));
         Assert.Empty((await env.Store.SearchAsync("bob", new SearchQuery("private"), Ct)).Items);
+    }
+
+    [Fact]
+    public async Task A_tag_limit_stops_at_the_first_tag_past_it_in_linear_time()
+    {
+        using var env = new TestStore();
+        var tags = Enumerable.Range(0, 200_000).Select(i => "t" + i).ToArray();
+        var stored = (await env.Store.StoreAsync("alice", new NewMemory("x"), Ct)).Memory;
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var onStore = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("y", Tags: tags), Ct));
+        var onUpdate = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.UpdateAsync("alice", stored.Id, new MemoryUpdate(Tags: tags), Ct));
+        watch.Stop();
+
+        Assert.Contains("the limit is 20", onStore.Message, StringComparison.Ordinal);
+        Assert.Equal(onStore.Message, onUpdate.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"two refusals took {watch.Elapsed}");
+        var duplicates = (await env.Store.StoreAsync("alice", new NewMemory("z", Tags: [.. Enumerable.Repeat("Same", 100_000), "other"]), Ct)).Memory;
+        Assert.Equal(["same", "other"], duplicates.Tags);
+    }
+
+    [Fact]
+    public async Task A_range_whose_since_is_not_before_until_is_refused_with_the_one_wording()
+    {
+        using var env = new TestStore();
+        var day = new DateTimeOffset(2025, 7, 14, 0, 0, 0, TimeSpan.Zero);
+
+        var list = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.ListAsync("alice", new ListQuery(Since: day, Until: day), Ct));
+        var search = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.SearchAsync("alice", new SearchQuery("x", Since: day, Until: day.AddDays(-1)), Ct));
+
+        Assert.Equal("'since' must be earlier than 'until'.", list.Message);
+        Assert.Equal(list.Message, search.Message);
     }
 
     [Fact]

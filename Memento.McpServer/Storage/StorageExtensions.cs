@@ -50,6 +50,7 @@ public static class StorageExtensions
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<IStorageMaintenance>(sp => sp.GetRequiredService<FileMemoryStore>());
+        builder.Services.AddSingleton<IMemoryCorpus>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
         return builder;

@@ -12,7 +12,8 @@ public static class StorageExtensions
 {
     /// <summary>
     /// Adds the file-based <see cref="IMemoryStore"/> (options from <c>Memento:Storage</c> and <c>Memento:Search</c>,
-    /// validated at start), index warm-up at start, and periodic trash purge and temp-file cleanup.
+    /// validated at start), index warm-up at start, periodic trash purge and temp-file cleanup, and the
+    /// storage readiness check behind <c>/health</c>.
     /// Semantic ranking is used when <c>Memento:Search:Embeddings</c> is true and an
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered.
     /// </summary>
@@ -40,6 +41,9 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
+
+        // Readiness (/health): a replica that cannot read or write its storage must leave the load balancer.
+        builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>(StorageHealthCheck.Name, timeout: TimeSpan.FromSeconds(10));
         return builder;
     }
 }

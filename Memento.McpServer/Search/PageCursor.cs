@@ -12,6 +12,25 @@ internal static class PageCursor
     public static string ForSearch(int offset, string text, bool everyWord) =>
         Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}|{(everyWord ? "all" : "any")}");
 
+    /// <summary>A position in a user's trash: the last item's trash file name (deletion stamp and id).</summary>
+    public static string ForTrash(string fileName) => Encode("t|" + fileName);
+
+    public static string? ParseTrash(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var parts = Decode(cursor).Split('|', 2);
+        if (parts.Length != 2 || parts[0] != "t" || parts[1].Split('~', 2) is not [{ Length: > 0 }, var id] || !MemoryRules.IsValidId(id))
+        {
+            throw Bad();
+        }
+
+        return parts[1];
+    }
+
     public static (long CreatedMs, string Id)? ParseList(string? cursor)
     {
         if (cursor is null)

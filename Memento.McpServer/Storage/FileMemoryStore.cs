@@ -171,7 +171,11 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
                 content = update.Content;
             }
 
-            var title = update.Title is null ? current.Title : MemoryRules.NormalizeTitle(update.Title, content, _options);
+            // A title that was derived from the content follows the new content; one the user gave stays.
+            var automaticTitle = current.Title == MemoryRules.DeriveTitle(current.Content, _options.MaxTitleLength);
+            var title = update.Title is not null ? MemoryRules.NormalizeTitle(update.Title, content, _options)
+                : update.Content is not null && automaticTitle ? MemoryRules.DeriveTitle(content, _options.MaxTitleLength)
+                : current.Title;
             var tags = update.Tags is null ? current.Tags : MemoryRules.NormalizeTags(update.Tags, _options);
             var metadata = update.Metadata is null ? current.Metadata : MemoryRules.NormalizeMetadata(update.Metadata, _options);
             var now = Now();
@@ -240,6 +244,98 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
             }
 
             return true;
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    public Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        CheckLimit(limit);
+        var after = PageCursor.ParseTrash(cursor);
+        cancellationToken.ThrowIfCancellationRequested();
+        var shard = Shard(user);
+        var items = new List<TrashedMemory>(limit + 1);
+        string? last = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Newest deletion first; an id deleted, restored and deleted again shows once (its newest copy),
+        // and an id that is back among the memories does not show at all: what is listed can be restored.
+        foreach (var (key, id, path) in TrashFiles(shard).OrderByDescending(f => f.Key, StringComparer.Ordinal))
+        {
+            if (!seen.Add(id) || File.Exists(FilePath(shard, id)))
+            {
+                continue;
+            }
+
+            if (after is not null && string.CompareOrdinal(key, after) >= 0)
+            {
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                return Task.FromResult(new Page<TrashedMemory>(items, PageCursor.ForTrash(last!)));
+            }
+
+            if (ReadTrashed(id, path) is { } memory)
+            {
+                var deleted = TrashStamp(key, path);
+                var summary = new MemorySummary(memory.Id, memory.Title, memory.Tags, memory.Created, memory.Updated, memory.Content.Length, MemoryIndex.Preview(memory.Content));
+                items.Add(new TrashedMemory(summary, deleted, deleted + _options.TrashRetention));
+                last = key;
+            }
+        }
+
+        return Task.FromResult(new Page<TrashedMemory>(items, null));
+    }
+
+    public async Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.restore");
+        activity?.SetTag("memento.user", user);
+
+        var shard = Shard(user);
+        var writes = shard.WriteLock(id);
+        await writes.WaitAsync(cancellationToken);
+        try
+        {
+            if (ReadFile(shard, id) is { } live)
+            {
+                return new RestoreResult(live, Restored: false);
+            }
+
+            var newest = TrashFiles(shard).Where(f => f.Id == id).OrderByDescending(f => f.Key, StringComparer.Ordinal).Select(f => f.Path).FirstOrDefault()
+                ?? throw new MemoryNotFoundException(id);
+
+            var path = FilePath(shard, id);
+            try
+            {
+                File.Move(newest, path, overwrite: false);
+            }
+            catch (FileNotFoundException)
+            {
+                // Another replica restored (or purged) it a moment ago.
+                return ReadFile(shard, id) is { } restoredElsewhere ? new RestoreResult(restoredElsewhere, Restored: false) : throw new MemoryNotFoundException(id);
+            }
+            catch (IOException) when (ReadFile(shard, id) is { } restoredElsewhere)
+            {
+                return new RestoreResult(restoredElsewhere, Restored: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnavailableException($"The memory could not be moved out of the trash: {e.Message}", e);
+            }
+
+            var memory = ReadFile(shard, id) ?? throw new MemoryNotFoundException(id);
+            var info = new FileInfo(path);
+            await IndexWrittenAsync(shard, memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), (info.LastWriteTimeUtc.Ticks, info.Length), cancellationToken);
+            activity?.SetTag("memento.memory_id", id);
+            return new RestoreResult(memory, Restored: true);
         }
         finally
         {
@@ -457,7 +553,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
 
                 foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
                 {
-                    if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    if (AtomicFile.CleanUp(_options.FileSystem, file, cutoff))
                     {
                         removed++;
                     }
@@ -507,7 +603,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         try
         {
             Directory.CreateDirectory(shard.Directory);
-            AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), _options.FlushToDisk, memory.Id);
+            AtomicFile.WriteAllText(_options.FileSystem, path, MemoryDocument.Serialize(memory), _options.FlushToDisk);
             var info = new FileInfo(path);
             return (info.LastWriteTimeUtc.Ticks, info.Length);
         }
@@ -695,15 +791,62 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         return null;
     }
 
+    /// <summary>The user's trash files: name without extension (<c>&lt;deleted stamp&gt;~&lt;id&gt;</c>), id and path.</summary>
+    private static IEnumerable<(string Key, string Id, string Path)> TrashFiles(UserShard shard)
+    {
+        var trash = Path.Combine(shard.Directory, TrashFolder);
+        if (!Directory.Exists(trash))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension))
+        {
+            var key = Path.GetFileName(file)[..^MemoryDocument.Extension.Length];
+            if (key.Split('~', 2) is [{ Length: > 0 }, var id] && MemoryRules.IsValidId(id))
+            {
+                yield return (key, id, file);
+            }
+        }
+    }
+
+    private Memory? ReadTrashed(string id, string path)
+    {
+        try
+        {
+            return MemoryDocument.Parse(id, File.ReadAllText(path, Encoding.UTF8), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), _options.MaxTitleLength);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException e)
+        {
+            LogMalformed(path, e.Message);
+            return null;
+        }
+    }
+
+    private static DateTimeOffset TrashStamp(string key, string path) =>
+        DateTimeOffset.TryParseExact(key.Split('~', 2)[0], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+
     private Memory? ReadFile(UserShard shard, string id)
     {
         var path = FilePath(shard, id);
-        string text;
+        string? text;
         DateTime written;
         try
         {
-            written = File.GetLastWriteTimeUtc(path);
-            text = File.ReadAllText(path, Encoding.UTF8);
+            // Waits out a replace another replica has under way on an SMB share instead of reporting the memory missing.
+            text = AtomicFile.ReadAllText(_options.FileSystem, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            written = _options.FileSystem.GetLastWriteTimeUtc(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -752,7 +895,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         }
 
         var seen = shard.Seen;
-        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(log.Path, seen.GetValueOrDefault(log.Instance)));
+        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(_options.FileSystem, log.Path, seen.GetValueOrDefault(log.Instance)));
     }
 
     private bool RescanDue(UserShard shard) => _time.GetUtcNow() - shard.LastFullScan >= _options.RescanInterval;
@@ -776,7 +919,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         var seen = new Dictionary<string, ChangeLog.Position>(shard.Seen, StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, seen.GetValueOrDefault(instance)) is not { } update)
+            if (ChangeLog.Read(_options.FileSystem, path, seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
             }
@@ -943,7 +1086,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         try
         {
             // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
-            var text = File.ReadAllText(path, Encoding.UTF8);
+            var text = AtomicFile.ReadAllText(_options.FileSystem, path) ?? throw new FileNotFoundException("The memory file is gone.", path);
             var memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), _options.MaxTitleLength);
             return (memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), null);
         }
@@ -987,7 +1130,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         var result = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, default) is { } log)
+            if (ChangeLog.Read(_options.FileSystem, path, default) is { } log)
             {
                 foreach (var claim in log.Changes.Where(c => c.Kind == ChangeLog.Kind.Claimed))
                 {
@@ -1042,7 +1185,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
     private UserShard Shard(string user)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u), new ChangeLog.Writer(Path.Combine(Root, u), InstanceId, _options.ChangeLogRewriteAt)))).Value;
+        return _users.GetOrAdd(user, u => new Lazy<UserShard>(() => new UserShard(u, Path.Combine(Root, u), IndexFile(u), new ChangeLog.Writer(Path.Combine(Root, u), InstanceId, _options.ChangeLogRewriteAt, _options.FileSystem)))).Value;
     }
 
     private string? IndexFile(string user) => IndexDirectory is null ? null : Path.Combine(IndexDirectory, user + ".db");

@@ -1,5 +1,3 @@
-using Memento.McpServer.Storage;
-
 namespace Memento.McpServer.Search;
 
 /// <summary>Reciprocal rank fusion of the BM25 ranking and the embedding ranking: score = Σ 1/(k + rank).</summary>

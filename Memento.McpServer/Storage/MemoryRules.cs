@@ -69,6 +69,31 @@ internal static partial class MemoryRules
         return new NormalizedMemory(content, title, tags, metadata, source);
     }
 
+    /// <summary>Checks an update and applies it to <paramref name="current"/>: null fields stay, <c>Updated</c> moves to <paramref name="now"/>.</summary>
+    public static Memory Apply(Memory current, MemoryUpdate update, DateTimeOffset now, StorageOptions options)
+    {
+        var content = current.Content;
+        if (update.Content is not null)
+        {
+            CheckContent(update.Content, options);
+            content = update.Content;
+        }
+
+        // A title that was derived from the content follows the new content; one the user gave stays.
+        var automaticTitle = current.Title == DeriveTitle(current.Content, options.MaxTitleLength);
+        var title = update.Title is not null ? NormalizeTitle(update.Title, content, options)
+            : update.Content is not null && automaticTitle ? DeriveTitle(content, options.MaxTitleLength)
+            : current.Title;
+        return current with
+        {
+            Content = content,
+            Title = title,
+            Tags = update.Tags is null ? current.Tags : NormalizeTags(update.Tags, options),
+            Metadata = update.Metadata is null ? current.Metadata : NormalizeMetadata(update.Metadata, options),
+            Updated = now > current.Created ? now : current.Created,
+        };
+    }
+
     public static void CheckContent(string content, StorageOptions options)
     {
         if (string.IsNullOrWhiteSpace(content))

@@ -39,6 +39,7 @@ public static class StorageExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
+        builder.Services.AddSingleton<IStorageMaintenance>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Memento.McpServer.Storage;
+using Memento.McpServer.Search;
 using Microsoft.Data.Sqlite;
 
-namespace Memento.McpServer.Search;
+namespace Memento.McpServer.Storage;
 
 /// <summary>What the index keeps about one memory file.</summary>
 internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, long FileLength);

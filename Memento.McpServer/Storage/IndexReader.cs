@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using Memento.McpServer.Storage;
+using Memento.McpServer.Search;
 using Microsoft.Data.Sqlite;
 
-namespace Memento.McpServer.Search;
+namespace Memento.McpServer.Storage;
 
 /// <summary>
 /// The queries of one user's index over one SQLite connection. <see cref="MemoryIndex"/> is one (the
@@ -58,7 +58,7 @@ internal class IndexReader(SqliteConnection connection)
 
     public Page<MemorySummary> List(ListQuery query)
     {
-        var after = PageCursor.ParseList(query.Cursor);
+        var after = ListCursor.Parse(query.Cursor);
         using var command = Connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {SummaryColumns} FROM memories m WHERE 1=1");
         AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
@@ -89,7 +89,7 @@ internal class IndexReader(SqliteConnection connection)
         }
 
         items.RemoveAt(items.Count - 1);
-        return new Page<MemorySummary>(items, PageCursor.ForList(createdMs[query.Limit - 1], items[^1].Id));
+        return new Page<MemorySummary>(items, ListCursor.For(createdMs[query.Limit - 1], items[^1].Id));
     }
 
     /// <summary>

@@ -28,7 +28,12 @@ public sealed class KubernetesContractTests
         var objects = await Kustomize.RenderAsync(Overlay);
         var deployment = Assert.Single(objects.OfType<V1Deployment>());
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
-        var config = Assert.Single(objects.OfType<V1ConfigMap>(), c => container.EnvFrom.Any(e => e.ConfigMapRef?.Name == c.Metadata.Name)).Data;
+        // Every ConfigMap the container takes its environment from (the overlay may add its own to the base's).
+        var config = objects.OfType<V1ConfigMap>()
+            .Where(c => container.EnvFrom.Any(e => e.ConfigMapRef?.Name == c.Metadata.Name))
+            .SelectMany(c => c.Data)
+            .GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
         var service = Assert.Single(objects.OfType<V1Service>());
 
         // Act

@@ -15,9 +15,9 @@ public static class StorageExtensions
     /// <summary>
     /// Adds the <see cref="IMemoryStore"/> that <c>Memento:Storage:Provider</c> names (options from <c>Memento:Storage</c>
     /// and <c>Memento:Search</c>, validated at start). <c>Files</c> (default): the file store, index warm-up at start,
-    /// and periodic trash purge and temp-file cleanup. <c>Postgres</c>: the PostgreSQL store on the
-    /// <c>memento-db</c> connection string (Aspire's Npgsql client with its health check), schema migrations
-    /// at start and periodic trash purge.
+    /// periodic trash purge and temp-file cleanup, and the storage readiness check behind <c>/health</c>.
+    /// <c>Postgres</c>: the PostgreSQL store on the <c>memento-db</c> connection string (Aspire's Npgsql client with
+    /// its health check), schema migrations at start and periodic trash purge.
     /// Semantic ranking is used when <c>Memento:Search:Embeddings</c> is true and an
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered.
     /// </summary>
@@ -53,6 +53,9 @@ public static class StorageExtensions
         builder.Services.AddSingleton<IMemoryCorpus>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
+
+        // Readiness (/health): a replica that cannot read or write its storage must leave the load balancer.
+        builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>(StorageHealthCheck.Name, timeout: TimeSpan.FromSeconds(10));
         return builder;
     }
 

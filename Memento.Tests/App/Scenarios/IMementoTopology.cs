@@ -23,6 +23,12 @@ public interface IMementoTopology
     /// <summary>True when the replicas serve the legacy HTTP+SSE transport.</summary>
     bool LegacySseEnabled { get; }
 
+    /// <summary>
+    /// True when the address without affinity sends consecutive requests to different replicas (round robin per
+    /// request); false where the balancer picks a replica per connection, so two requests may meet by chance.
+    /// </summary>
+    bool BalancesEachRequest => true;
+
     /// <summary>The folder every replica stores memories in (with the file provider).</summary>
     string StorageRoot { get; }
 

@@ -52,15 +52,20 @@ public sealed class KubernetesContractTests
         Assert.Equal(container.ReadinessProbe.HttpGet.Path, probes[ProbeType.Readiness].Path);
         Assert.Equal(container.LivenessProbe.HttpGet.Path, probes[ProbeType.Liveness].Path);
         Assert.All(probes.Values, p => Assert.Equal(endpoint.Name, p.EndpointReference.EndpointName));
-        Assert.Equal(endpoint.Name, container.ReadinessProbe.HttpGet.Port.Value);
-        Assert.Equal(endpoint.Name, container.LivenessProbe.HttpGet.Port.Value);
+        Assert.Equal(containerPort.Name, container.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Equal(containerPort.Name, container.LivenessProbe.HttpGet.Port.Value);
 
-        // Assert: the port. Both sides name it "http" and speak plain HTTP on it; in the pod the server learns
-        // its number from ASPNETCORE_HTTP_PORTS, locally Aspire picks free ones (never the standalone 8000).
+        // Assert: the port. Locally the AppHost's endpoint speaks plain HTTP on a port Aspire picks (never the
+        // standalone 8000); in AKS the server terminates TLS itself, so the pod's one named port serves HTTPS,
+        // the probes use that scheme on it, the Service targets it, and the server listens on its number.
         Assert.Equal("http", endpoint.UriScheme);
-        Assert.Equal(endpoint.Name, containerPort.Name);
-        Assert.Equal(endpoint.Name, Assert.Single(service.Spec.Ports).TargetPort.Value);
-        Assert.Equal(containerPort.ContainerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), config["ASPNETCORE_HTTP_PORTS"]);
+        Assert.Equal("https", containerPort.Name);
+        Assert.Equal("HTTPS", container.ReadinessProbe.HttpGet.Scheme);
+        Assert.Equal("HTTPS", container.LivenessProbe.HttpGet.Scheme);
+        Assert.Equal(containerPort.Name, Assert.Single(service.Spec.Ports).TargetPort.Value);
+        var listen = new Uri(config["ASPNETCORE_URLS"].Replace("+", "localhost", StringComparison.Ordinal));
+        Assert.Equal("https", listen.Scheme);
+        Assert.Equal(containerPort.ContainerPort, listen.Port);
         Assert.Null(endpoint.Port);
         Assert.Null(endpoint.TargetPort);
 

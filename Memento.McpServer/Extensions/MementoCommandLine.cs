@@ -1,5 +1,7 @@
 using Memento.McpServer.Auth;
 using Memento.McpServer.Storage;
+using Memento.McpServer.Storage.Postgres;
+using Npgsql;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -8,13 +10,13 @@ namespace Microsoft.AspNetCore.Builder;
 /// The server's command-line modes besides HTTP: <c>--stdio</c> (an MCP server on stdin/stdout for desktop
 /// hosts, logs on stderr), <c>hash-key [--stdin]</c> (creates an API key, or hashes one read from standard
 /// input, for <c>Memento:Auth:ApiKeys</c>), and the operator commands <c>import</c>, <c>export</c> and
-/// <c>reindex</c> over the configured storage (see <see cref="StorageCommands"/>).
+/// <c>reindex</c> over the configured storage, and <c>move</c> between the providers (see <see cref="StorageCommands"/>).
 /// </summary>
 public static class MementoCommandLine
 {
     /// <summary>True when the arguments ask for a mode other than the HTTP server.</summary>
     public static bool IsCommand(string[] args) =>
-        args.Contains("--stdio") || args.FirstOrDefault() is "hash-key" or "import" or "export" or "reindex";
+        args.Contains("--stdio") || args.FirstOrDefault() is "hash-key" or "import" or "export" or "reindex" or "move";
 
     /// <summary>Runs the requested mode and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -24,7 +26,7 @@ public static class MementoCommandLine
             return HashKey(args.Skip(1).ToArray(), Console.In, Console.Out, Console.Error);
         }
 
-        if (args.FirstOrDefault() is "import" or "export" or "reindex")
+        if (args.FirstOrDefault() is "import" or "export" or "reindex" or "move")
         {
             using var cancellation = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) =>
@@ -76,9 +78,10 @@ public static class MementoCommandLine
     }
 
     /// <summary>
-    /// Runs <c>import &lt;folder|zip&gt; [--user id]</c>, <c>export --to &lt;folder|zip&gt; [--user id]</c> or
-    /// <c>reindex [--user id]</c> on the storage the configuration names (the other arguments are configuration,
-    /// e.g. <c>--Memento:Storage:Root=/data</c>). Returns 0, 1 when an import skipped something, 2 on a usage error.
+    /// Runs <c>import &lt;folder|zip&gt; [--user id]</c>, <c>export --to &lt;folder|zip&gt; [--user id]</c>,
+    /// <c>reindex [--user id]</c> on the storage the configuration names, or <c>move --to &lt;postgres|files&gt;</c> between
+    /// the Files root and the PostgreSQL database the configuration names (the other arguments are configuration,
+    /// e.g. <c>--Memento:Storage:Root=/data</c>). Returns 0, 1 when an import or a move skipped something, 2 on a usage error.
     /// </summary>
     public static async Task<int> RunStorageCommandAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -104,28 +107,31 @@ public static class MementoCommandLine
             }
         }
 
-        if ((command == "import" && path is null) || (command == "export" && to is null))
+        var moveTo = command == "move" ? to?.ToLowerInvariant() : null;
+        if ((command == "import" && path is null) || (command == "export" && to is null)
+            || (command == "move" && (moveTo is not ("postgres" or "files") || user is not null || path is not null)))
         {
             error.WriteLine(StorageCommands.Usage);
             return 2;
         }
 
         var builder = Host.CreateApplicationBuilder([.. configuration]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        builder.AddMementoStorage();
-        using var host = builder.Build();
-        if (host.Services.GetService<IMemoryCorpus>() is not { } corpus)
+        if (command == "move")
         {
-            error.WriteLine($"{command}: works on the Files storage provider only for now; with Postgres, move a folder in or out with the provider's layout import and export (docs/storage.md).");
-            return 2;
+            // A move reads the Files root and the database both, whichever provider the server is configured with.
+            builder.Configuration.AddInMemoryCollection([new($"{StorageOptions.SectionName}:{nameof(StorageOptions.Provider)}", nameof(StorageProvider.Postgres))]);
         }
 
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         try
         {
+            builder.AddMementoStorage();
+            using var host = builder.Build();
+            var options = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
             var commands = new StorageCommands(
-                corpus,
-                host.Services.GetRequiredService<IOptions<StorageOptions>>().Value,
+                host.Services.GetRequiredService<IMemoryCorpus>(),
+                options,
                 host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Memento.Import"),
                 output,
                 error);
@@ -133,14 +139,34 @@ public static class MementoCommandLine
             {
                 "import" => await commands.ImportAsync(path!, user, cancellationToken),
                 "export" => await commands.ExportAsync(to!, user, cancellationToken),
+                "move" => await commands.MoveAsync(
+                    host.Services.GetRequiredService<LayoutTransfer>(),
+                    options.ResolveRoot(),
+                    Describe(host.Services.GetRequiredService<NpgsqlDataSource>()),
+                    toDatabase: moveTo == "postgres",
+                    cancellationToken),
                 _ => await commands.ReindexAsync(user, cancellationToken),
             };
         }
-        catch (Exception e) when (e is MemoryValidationException or DirectoryNotFoundException or InvalidDataException or OptionsValidationException)
+        catch (Exception e) when (e is MemoryValidationException or DirectoryNotFoundException or InvalidDataException or OptionsValidationException or StorageUnavailableException)
         {
             error.WriteLine($"{command}: {e.Message}");
             return 2;
         }
+        catch (InvalidOperationException e) when (e.Message.Contains(PostgresStorageOptions.ConnectionName, StringComparison.Ordinal))
+        {
+            // Aspire's Npgsql client names the missing connection string in its message.
+            error.WriteLine($"{command}: no PostgreSQL connection string; set ConnectionStrings__{PostgresStorageOptions.ConnectionName} ({e.Message})");
+            return 2;
+        }
+    }
+
+    /// <summary>Where a data source points, without its password: <c>PostgreSQL 127.0.0.1:5432/memento</c>.</summary>
+    private static string Describe(NpgsqlDataSource dataSource)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        var schema = string.IsNullOrEmpty(connection.SearchPath) ? "" : $" (schema {connection.SearchPath})";
+        return $"PostgreSQL {connection.Host}:{connection.Port}/{connection.Database}{schema}";
     }
 
     /// <summary>

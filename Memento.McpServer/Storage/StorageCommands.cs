@@ -1,13 +1,15 @@
 using System.IO.Compression;
 using System.Text;
+using Memento.McpServer.Storage.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace Memento.McpServer.Storage;
 
 /// <summary>
 /// The operator commands of the server over whichever provider is configured: <c>import</c>, <c>export</c>
-/// and <c>reindex</c>. Progress (count, rate, time left) goes to <c>error</c>, at most once a second; the
-/// summary to <c>output</c>. Export then import moves a corpus between providers or roots, ids and times kept.
+/// and <c>reindex</c>; and <c>move</c>, which copies a whole corpus, trash included, between the Files root and
+/// the PostgreSQL database. Progress (count, rate, time left) goes to <c>error</c>, at most once a second; the
+/// summary to <c>output</c>.
 /// </summary>
 public sealed class StorageCommands(IMemoryCorpus corpus, StorageOptions options, ILogger logger, TextWriter output, TextWriter error, TimeProvider? time = null)
 {
@@ -18,8 +20,13 @@ public sealed class StorageCommands(IMemoryCorpus corpus, StorageOptions options
           import <folder|file.zip> [--user <id>]   seed layout (<user>/*_memory.txt + .meta), Markdown folders (<user>/*.md), or a zip of either;
                                                    files directly in the folder need --user. Ids and times of Memento's own files are kept.
           export --to <folder|file.zip> [--user <id>]  every user (or one) as <user>/<id>.md
-          reindex [--user <id>]                    rebuild the search index of every user (or one) from the memories
-        storage settings come from the usual configuration (Memento__Storage__Root=..., appsettings.json).
+          reindex [--user <id>]                    Files: rebuild the search index of every user (or one) from the memory files;
+                                                   Postgres: recompute the full-text vectors with the configured text search configuration
+          move --to <postgres|files>               copy every memory and the trash from the Files root (Memento__Storage__Root) into
+                                                   PostgreSQL (ConnectionStrings__memento-db), or back; ids, times and bytes kept,
+                                                   what the target already has is left alone, so a second run copies nothing
+        storage settings come from the usual configuration (Memento__Storage__Provider=Files|Postgres, Memento__Storage__Root=...,
+        ConnectionStrings__memento-db=..., appsettings.json).
         """;
 
     /// <summary>Imports <paramref name="path"/>; exit code 0, or 1 when anything was skipped (listed in the summary).</summary>
@@ -103,6 +110,29 @@ public sealed class StorageCommands(IMemoryCorpus corpus, StorageOptions options
 
         output.WriteLine($"reindexed {users.Count:N0} users");
         return 0;
+    }
+
+    /// <summary>
+    /// Copies the layout under <paramref name="layoutRoot"/> into the database (<paramref name="toDatabase"/>) or the
+    /// database into that layout; exit code 0, or 1 when anything was skipped (listed in the summary).
+    /// </summary>
+    public async Task<int> MoveAsync(LayoutTransfer transfer, string layoutRoot, string database, bool toDatabase, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        var (from, to) = toDatabase ? ($"files at {layoutRoot}", database) : (database, $"files at {layoutRoot}");
+        error.WriteLine($"move: {from} -> {to}");
+        var started = _time.GetTimestamp();
+        var report = toDatabase
+            ? await transfer.ImportAsync(layoutRoot, Progress("move"), cancellationToken)
+            : await transfer.ExportAsync(layoutRoot, Progress("move"), cancellationToken);
+        var elapsed = _time.GetElapsedTime(started);
+        output.WriteLine(FormattableString.Invariant($"copied {report.Imported:N0}, already present {report.Duplicates:N0}, skipped {report.Skipped.Count:N0} (memories and trash, {elapsed.TotalSeconds:F1} s)"));
+        foreach (var reason in report.Skipped)
+        {
+            output.WriteLine("  skipped " + reason);
+        }
+
+        return report.Skipped.Count == 0 ? 0 : 1;
     }
 
     private Throttled Progress(string what) => new(what, error, _time);

@@ -75,7 +75,15 @@ public static class StorageExtensions
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<PostgresMemoryStore>());
-        builder.Services.AddSingleton<LayoutTransfer>();
+        builder.Services.AddSingleton<IMemoryCorpus>(sp => new PostgresCorpus(
+            sp.GetRequiredService<PostgresMemoryStore>(),
+            sp.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetRequiredService<IOptions<PostgresStorageOptions>>().Value));
+        builder.Services.AddSingleton(sp => new LayoutTransfer(
+            sp.GetRequiredService<PostgresMemoryStore>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value,
+            sp.GetRequiredService<ILogger<LayoutTransfer>>()));
         builder.Services.AddHostedService<PostgresMaintenanceService>();
         builder.Services.AddHealthChecks().AddCheck<PostgresSchemaHealthCheck>("memento-storage-schema");
         return builder;

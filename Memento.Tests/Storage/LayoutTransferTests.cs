@@ -50,9 +50,9 @@ public sealed class LayoutTransferTests(PostgresServer server)
         using var exported = new TempDirectory("memento-export");
 
         // Act: files -> PostgreSQL (twice), PostgreSQL -> a fresh layout.
-        var first = await transfer.ImportAsync(files.Root, Ct);
-        var second = await transfer.ImportAsync(files.Root, Ct);
-        var written = await transfer.ExportAsync(exported.Path, Ct);
+        var first = await transfer.ImportAsync(files.Root, cancellationToken: Ct);
+        var second = await transfer.ImportAsync(files.Root, cancellationToken: Ct);
+        var written = (await transfer.ExportAsync(exported.Path, cancellationToken: Ct)).Imported;
 
         // Assert: every file, live and trashed, comes back identical; the database served them meanwhile.
         var original = Snapshot(files.Root);

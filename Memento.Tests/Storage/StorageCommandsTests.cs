@@ -129,26 +129,26 @@ public sealed class StorageCommandsTests
         Assert.Equal("0 of 5 (0%), 0/s, time left unknown", new RunProgress(0, 5, TimeSpan.Zero).ToString());
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string root)
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string root)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var code = await MementoCommandLine.RunStorageCommandAsync([.. args, "--Memento:Storage:Root=" + root], output, error, Ct)
-            .WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            .WaitAsync(TimeSpan.FromSeconds(120), Ct);
         return (code, output.ToString(), error.ToString());
     }
 
-    private static FileMemoryStore Open(string root) =>
+    internal static FileMemoryStore Open(string root) =>
         new(new StorageOptions { Root = root }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance);
 
-    private static void Write(TempDirectory root, string relative, string text)
+    internal static void Write(TempDirectory root, string relative, string text)
     {
         var path = Path.Combine(root.Path, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text);
     }
 
-    private sealed class MemoryComparer : IEqualityComparer<Memory?>
+    internal sealed class MemoryComparer : IEqualityComparer<Memory?>
     {
         public static readonly MemoryComparer Instance = new();
 

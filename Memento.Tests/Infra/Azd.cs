@@ -8,6 +8,8 @@ namespace Memento.Tests.Infra;
 /// What azd's AKS service target does with azure.yaml's <c>k8s</c> keys on <c>azd deploy</c>, as its source
 /// says (Azure/azure-dev, cli/azd/pkg/project/service_target_aks.go and cli/azd/pkg/tools/kubectl):
 /// <list type="number">
+/// <item><c>kustomize.dir</c>: envsubst'ed against the azd environment (<c>Kustomize.Directory.Envsubst</c>;
+/// cli/azd/pkg/kustomize/config.go declares <c>dir</c>, <c>edits</c> and <c>env</c> all as expandable strings).</item>
 /// <item><c>kustomize.env</c>: each value is envsubst'ed against the azd environment and written as
 /// <c>KEY=value</c> lines to <c>&lt;kustomize.dir&gt;/.env</c> (removed after the deploy).</item>
 /// <item><c>kustomize.edits</c>: each is split on spaces and run as <c>kustomize edit …</c> in that folder.</item>
@@ -22,10 +24,31 @@ namespace Memento.Tests.Infra;
 /// </summary>
 internal static partial class Azd
 {
-    /// <summary>The azd environment after <c>azd provision</c>: main.bicep's outputs, plus what azd sets itself.</summary>
-    public static IReadOnlyDictionary<string, string> SampleEnvironment(IEnumerable<string> bicepOutputs)
+    /// <summary>The storage providers main.bicep allows (<c>param storageProvider</c>; azd: <c>MEMENTO_STORAGE_PROVIDER</c>).</summary>
+    public static List<string> StorageProviders()
+    {
+        var allowed = AllowedProviders().Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.bicep")));
+        Assert.True(allowed.Success, "main.bicep declares no @allowed([...]) param storageProvider");
+        return [.. allowed.Groups["values"].Value.Split(',').Select(v => v.Trim().Trim('\''))];
+    }
+
+    /// <summary>What main.bicep outputs as <c>MEMENTO_K8S_OVERLAY</c> for <paramref name="provider"/> (its <c>usePostgres ? a : b</c>).</summary>
+    public static string OverlayFor(string provider)
+    {
+        var output = OverlayOutput().Match(File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.bicep")));
+        Assert.True(output.Success, "main.bicep has no output MEMENTO_K8S_OVERLAY string = usePostgres ? '...' : '...'");
+        return provider == "Postgres" ? output.Groups["postgres"].Value : output.Groups["files"].Value;
+    }
+
+    /// <summary>
+    /// The azd environment after <c>azd env set MEMENTO_STORAGE_PROVIDER &lt;provider&gt;</c> and <c>azd provision</c>:
+    /// main.bicep's outputs (the provider and its overlay as main.bicep computes them), plus what azd sets itself.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SampleEnvironment(IEnumerable<string> bicepOutputs, string provider = "Files")
     {
         var values = bicepOutputs.ToDictionary(o => o, o => $"sample-{o.ToLowerInvariant().Replace('_', '-')}", StringComparer.Ordinal);
+        values["MEMENTO_STORAGE_PROVIDER"] = provider;
+        values["MEMENTO_K8S_OVERLAY"] = OverlayFor(provider);
         values["AZURE_SERVER_IDENTITY_CLIENT_ID"] = "00000000-0000-0000-0000-000000000001";
         values["AZURE_OPENAI_ENDPOINT"] = "https://oai-sample.openai.azure.com/";
         values["AZURE_SERVER_DNS_LABEL"] = "memento-sample";
@@ -46,17 +69,19 @@ internal static partial class Azd
 
     public static IEnumerable<string> References(string text) => Reference().Matches(text).Select(m => m.Groups["name"].Value);
 
+    /// <summary>The folder azd deploys (<c>kustomize.dir</c> after envsubst) for <paramref name="provider"/>, relative to the repository.</summary>
+    public static string KustomizeDir(string provider = "Files") =>
+        Envsubst(Scalar(Map(Map(Server(), "k8s"), "kustomize"), "dir"), SampleEnvironment(BicepOutputs(), provider));
+
     /// <summary>
-    /// A copy of infra/k8s with the kustomize folder prepared as azd prepares it (the <c>.env</c> file from
-    /// <c>kustomize.env</c>); returns the copy of <c>kustomize.dir</c>.
+    /// A copy of infra/k8s with the kustomize folder prepared as azd prepares it for <paramref name="provider"/> (the
+    /// <c>.env</c> file from <c>kustomize.env</c>, in the folder <c>kustomize.dir</c> names); returns that copy of it.
     /// </summary>
-    public static string PrepareKustomizeDir(string copyRoot)
+    public static string PrepareKustomizeDir(string copyRoot, string provider = "Files")
     {
-        var server = Server();
-        var k8s = Map(server, "k8s");
-        var kustomize = Map(k8s, "kustomize");
-        var dir = Scalar(kustomize, "dir");
-        var environment = SampleEnvironment(BicepOutputs());
+        var kustomize = Map(Map(Server(), "k8s"), "kustomize");
+        var dir = KustomizeDir(provider);
+        var environment = SampleEnvironment(BicepOutputs(), provider);
         foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "infra", "k8s"), "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(copyRoot, "infra", "k8s", Path.GetRelativePath(Path.Combine(RepoPaths.Root, "infra", "k8s"), file));
@@ -113,6 +138,12 @@ internal static partial class Azd
 
     public static string Scalar(YamlMappingNode node, string key) =>
         Assert.IsType<YamlScalarNode>(node.Children[new YamlScalarNode(key)]).Value ?? "";
+
+    [GeneratedRegex(@"@allowed\(\[(?<values>[^\]]+)\]\)\s*(?:@[^\n]*\n\s*)*param storageProvider ")]
+    private static partial Regex AllowedProviders();
+
+    [GeneratedRegex(@"^output MEMENTO_K8S_OVERLAY string = usePostgres \? '(?<postgres>[^']+)' : '(?<files>[^']+)'", RegexOptions.Multiline)]
+    private static partial Regex OverlayOutput();
 
     [GeneratedRegex(@"^output (?<name>[A-Z0-9_]+) ", RegexOptions.Multiline)]
     private static partial Regex OutputLine();

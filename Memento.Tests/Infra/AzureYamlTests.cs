@@ -67,7 +67,7 @@ public sealed partial class AzureYamlTests
         // Assert: and they point at what is in the repository.
         var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(server, "project")));
         Assert.True(File.Exists(Path.Combine(project, "Dockerfile")), "the docker service needs a Dockerfile in its project folder");
-        Assert.True(File.Exists(Path.Combine(project, Scalar(kustomize, "dir"), "kustomization.yaml")));
+        Assert.All(Azd.StorageProviders(), p => Assert.True(File.Exists(Path.Combine(project, Azd.KustomizeDir(p), "kustomization.yaml")), $"no kustomization for {p} at {Azd.KustomizeDir(p)}"));
         Assert.Equal("memento", Scalar(k8s, "namespace"));
         Assert.Contains(edits.Children, e => ((YamlScalarNode)e).Value == "set image memento-mcpserver=${SERVICE_MCPSERVER_IMAGE_NAME}");
         Assert.True(File.Exists(Path.Combine(RepoPaths.Root, Scalar(Map(root, "infra"), "path"), Scalar(Map(root, "infra"), "module") + ".bicep")));
@@ -81,7 +81,6 @@ public sealed partial class AzureYamlTests
         // waits for deployment.name only when that folder exists.
         var k8s = Map(Map(Map(Load(), "services"), "mcpserver"), "k8s");
         var deploymentPath = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(k8s, "deploymentPath")));
-        var kustomizeDir = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(Map(k8s, "kustomize"), "dir")));
 
         // Act
         var applied = Azd.PlainManifests(deploymentPath);
@@ -89,8 +88,38 @@ public sealed partial class AzureYamlTests
         // Assert
         Assert.True(Directory.Exists(deploymentPath), $"{deploymentPath} must exist, or azd skips its rollout wait");
         Assert.Empty(applied);
-        Assert.False(kustomizeDir.StartsWith(deploymentPath, StringComparison.Ordinal) || deploymentPath.StartsWith(kustomizeDir, StringComparison.Ordinal),
-            "deploymentPath and kustomize.dir must not overlap: azd would apply the overlay's files one by one");
+        foreach (var provider in Azd.StorageProviders())
+        {
+            var kustomizeDir = Path.GetFullPath(Path.Combine(RepoPaths.Root, Azd.KustomizeDir(provider)));
+            Assert.False(kustomizeDir.StartsWith(deploymentPath, StringComparison.Ordinal) || deploymentPath.StartsWith(kustomizeDir, StringComparison.Ordinal),
+                "deploymentPath and kustomize.dir must not overlap: azd would apply the overlay's files one by one");
+        }
+    }
+
+    [Theory]
+    [InlineData("Files", true)]
+    [InlineData("Postgres", false)]
+    public async Task One_azd_value_chooses_the_storage_and_the_overlay_azd_deploys(string provider, bool share)
+    {
+        // Arrange: `azd env set MEMENTO_STORAGE_PROVIDER <provider>` reaches main.bicep through main.parameters.json;
+        // `azd provision` stores main.bicep's outputs, MEMENTO_K8S_OVERLAY among them; `azd deploy` envsubsts kustomize.dir.
+        var parameters = File.ReadAllText(Path.Combine(RepoPaths.Root, "infra", "main.parameters.json"));
+        Assert.Contains(provider, Azd.StorageProviders());
+
+        // Act
+        var dir = Azd.KustomizeDir(provider);
+        var objects = await Kustomize.RenderAsync(dir["infra/k8s/".Length..]);
+
+        // Assert: the overlay azd renders runs the server on the storage the infrastructure was provisioned with.
+        Assert.Contains("\"storageProvider\": { \"value\": \"${MEMENTO_STORAGE_PROVIDER=Files}\" }", parameters, StringComparison.Ordinal);
+        Assert.Contains("${MEMENTO_K8S_OVERLAY}", Scalar(Map(Map(Map(Map(Load(), "services"), "mcpserver"), "k8s"), "kustomize"), "dir"), StringComparison.Ordinal);
+        var deployment = Assert.Single(objects.OfType<k8s.Models.V1Deployment>());
+        var config = objects.OfType<k8s.Models.V1ConfigMap>()
+            .Where(c => deployment.Spec.Template.Spec.Containers[0].EnvFrom.Any(e => e.ConfigMapRef?.Name == c.Metadata.Name))
+            .SelectMany(c => c.Data).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        Assert.Equal(provider, config.GetValueOrDefault("Memento__Storage__Provider", "Files"));
+        Assert.Equal(share, objects.OfType<k8s.Models.V1PersistentVolumeClaim>().Any());
+        Assert.Equal(share, deployment.Spec.Template.Spec.Volumes.Any(v => v.PersistentVolumeClaim is not null));
     }
 
     [Fact]
@@ -108,16 +137,18 @@ public sealed partial class AzureYamlTests
         Assert.All(references, r => Assert.True(environment.ContainsKey(r), $"${{{r}}} is neither a main.bicep output nor set by azd"));
     }
 
-    [Fact]
-    public async Task The_values_azd_writes_to_the_overlays_env_file_reach_the_objects_that_need_them()
+    [Theory]
+    [InlineData("Files")]
+    [InlineData("Postgres")]
+    public async Task The_values_azd_writes_to_the_overlays_env_file_reach_the_objects_that_need_them(string provider)
     {
         // Arrange: the .env azd writes from kustomize.env feeds the memento-azure ConfigMap.
         var env = Map(Map(Map(Map(Load(), "services"), "mcpserver"), "k8s"), "kustomize");
         var keys = Keys(Map(env, "env"));
-        var sample = Azd.SampleEnvironment(Azd.BicepOutputs());
+        var sample = Azd.SampleEnvironment(Azd.BicepOutputs(), provider);
 
         // Act
-        var objects = await Kustomize.RenderAsync("overlays/aks");
+        var objects = await Kustomize.RenderAsync(Azd.KustomizeDir(provider)["infra/k8s/".Length..]);
         var config = Assert.Single(objects.OfType<k8s.Models.V1ConfigMap>(), c => c.Metadata.Name.StartsWith("memento-azure-", StringComparison.Ordinal));
         var deployment = Assert.Single(objects.OfType<k8s.Models.V1Deployment>());
         var service = Assert.Single(objects.OfType<k8s.Models.V1Service>());
@@ -132,12 +163,14 @@ public sealed partial class AzureYamlTests
         Assert.Equal("true", deployment.Spec.Template.Metadata.Labels["azure.workload.identity/use"]);
     }
 
-    [Fact]
-    public async Task Names_azd_waits_for_exist_in_the_rendered_overlay()
+    [Theory]
+    [InlineData("Files")]
+    [InlineData("Postgres")]
+    public async Task Names_azd_waits_for_exist_in_the_rendered_overlay(string provider)
     {
         // Arrange
         var k8s = Map(Map(Map(Load(), "services"), "mcpserver"), "k8s");
-        var dir = Scalar(Map(k8s, "kustomize"), "dir");
+        var dir = Azd.KustomizeDir(provider);
         Assert.StartsWith("infra/k8s/", dir, StringComparison.Ordinal);
 
         // Act

@@ -117,6 +117,23 @@ public sealed partial class HookScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Predeploy_asks_for_the_database_secret_with_postgres_and_stops_when_the_provider_changed_since_the_last_provision()
+    {
+        // Act
+        var postgres = await RunHookAsync("predeploy", new() { ["MEMENTO_STORAGE_PROVIDER"] = "Postgres", ["MEMENTO_K8S_OVERLAY"] = Azd.OverlayFor("Postgres") });
+        var changed = await RunHookAsync("predeploy", new() { ["MEMENTO_STORAGE_PROVIDER"] = "Postgres", ["MEMENTO_K8S_OVERLAY"] = Azd.OverlayFor("Files") });
+        var unprovisioned = await RunHookAsync("predeploy", new() { ["MEMENTO_K8S_OVERLAY"] = "" });
+
+        // Assert
+        Assert.Equal(1, postgres.ExitCode);
+        Assert.Contains("memento-db memento-tls memento-auth", postgres.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("MEMENTO_STORAGE_PROVIDER is Postgres, but the environment was provisioned for overlay aks.", changed.StandardError, StringComparison.Ordinal);
+        Assert.NotEqual(0, unprovisioned.ExitCode);
+        Assert.Contains("MEMENTO_K8S_OVERLAY", unprovisioned.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Postdeploy_fails_azd_when_the_rollout_does_not_complete_and_names_the_https_endpoint_when_it_does()
     {
         // Act
@@ -148,6 +165,7 @@ public sealed partial class HookScriptTests : IDisposable
             ["AZURE_AKS_CLUSTER_NAME"] = "aks-sample",
             ["AZURE_STORAGE_ACCOUNT_NAME"] = "stsample",
             ["AZURE_SERVER_HOST"] = Host,
+            ["MEMENTO_K8S_OVERLAY"] = Azd.OverlayFor("Files"),
         };
         foreach (var (key, value) in extra ?? [])
         {

@@ -28,14 +28,14 @@ public static class Kustomize
     }
 
     /// <summary>
-    /// The folder to render: the kustomization itself, or, for the one azd deploys (azure.yaml's
-    /// <c>kustomize.dir</c>), a copy prepared the way azd prepares it (<see cref="Azd.PrepareKustomizeDir"/>).
+    /// The folder to render: the kustomization itself, or, for one azd deploys (azure.yaml's <c>kustomize.dir</c>
+    /// for one of the storage providers), a copy prepared the way azd prepares it (<see cref="Azd.PrepareKustomizeDir"/>).
     /// </summary>
     private static string Prepare(string kustomization)
     {
         var dir = Path.Combine(RepoPaths.Root, "infra", "k8s", kustomization);
-        var azdDir = Azd.Scalar(Azd.Map(Azd.Map(Azd.Server(), "k8s"), "kustomize"), "dir");
-        if (Path.GetFullPath(Path.Combine(RepoPaths.Root, azdDir)) != Path.GetFullPath(dir))
+        var provider = Azd.StorageProviders().FirstOrDefault(p => Path.GetFullPath(Path.Combine(RepoPaths.Root, Azd.KustomizeDir(p))) == Path.GetFullPath(dir));
+        if (provider is null)
         {
             return dir;
         }
@@ -43,7 +43,7 @@ public static class Kustomize
         // Kept for the test run: rendering is cached, and the copy is small.
         var copy = Path.Combine(Path.GetTempPath(), $"memento-azd-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Copies.Add(copy);
-        return Azd.PrepareKustomizeDir(copy);
+        return Azd.PrepareKustomizeDir(copy, provider);
     }
 
     private static readonly ConcurrentBag<string> Copies = [];

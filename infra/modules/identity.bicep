@@ -1,6 +1,6 @@
 // The managed identity the server pods sign in to Azure as, without any secret: Microsoft Entra ID
 // trusts the cluster's OIDC issuer for the Kubernetes service account memento/memento-mcpserver
-// (workload identity; infra/k8s/overlays/aks/service-account.yaml).
+// (workload identity; infra/k8s/components/aks/service-account.yaml).
 param location string
 param tags object
 param name string

@@ -15,5 +15,5 @@ if ! kubectl -n memento rollout status deployment/memento-mcpserver --timeout="$
 fi
 
 echo "Memento is serving https://$AZURE_SERVER_HOST/mcp (port 443, TLS; only from the source ranges in"
-echo "infra/k8s/overlays/aks/source-ranges.yaml). Clients trust .azure/$AZURE_ENV_NAME/memento-ca.crt;"
+echo "infra/k8s/components/aks/source-ranges.yaml). Clients trust .azure/$AZURE_ENV_NAME/memento-ca.crt;"
 echo "azd prints the load balancer's address as http://<ip> — connect with the https name above."

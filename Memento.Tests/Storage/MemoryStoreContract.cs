@@ -394,11 +394,23 @@ public abstract class MemoryStoreContract
     [Theory]
     [InlineData("")]
     [InlineData("../etc")]
+    [InlineData("..")]
+    [InlineData("/etc/passwd")]
+    [InlineData("C:\\Windows")]
     [InlineData("Alice")]
     [InlineData("a/b")]
+    [InlineData("a\\b")]
+    [InlineData(".hidden")]
     [InlineData("a..b")]
+    [InlineData("bob.")]
     [InlineData("con")]
+    [InlineData("nul.txt")]
+    [InlineData("lpt1")]
     [InlineData("tab\tname")]
+    [InlineData("bell\u0007")]
+    [InlineData("bob\n")]
+    [InlineData("alice\r\n")]
+    [InlineData("a b")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890123456789")]
     public async Task Bad_user_ids_are_refused_with_a_clear_error(string user)
     {
@@ -418,7 +430,9 @@ public abstract class MemoryStoreContract
     [InlineData("../../etc/passwd")]
     [InlineData("..")]
     [InlineData("a/b")]
+    [InlineData("/abs")]
     [InlineData("")]
+    [InlineData("20250101T000000000Z-abcdefghij\n")]
     public async Task Bad_memory_ids_are_refused(string id)
     {
         await using var env = await CreateAsync();
@@ -450,16 +464,22 @@ public abstract class MemoryStoreContract
         var big = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory(new string('x', 101)), Ct));
         var empty = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("  \n "), Ct));
         var tags = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", Tags: ["a", "b", "c", "d"]), Ct));
+        var longTag = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", Tags: ["abcdefghijk"]), Ct));
+        var entries = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", Metadata: new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c"] = "3" }), Ct));
         var title = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", new string('t', 21)), Ct));
         var metaBytes = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", Metadata: new Dictionary<string, string> { ["a"] = new string('v', 40) }), Ct));
+        var control = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("x", Tags: ["a\u0000b"]), Ct));
         var update = await env.Store.StoreAsync("alice", new NewMemory(new string('x', 100)), Ct);
         var bigUpdate = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.UpdateAsync("alice", update.Memory.Id, new MemoryUpdate(new string('y', 101)), Ct));
 
         Assert.Contains("limit is 100 bytes", big.Message, StringComparison.Ordinal);
         Assert.Contains("empty", empty.Message, StringComparison.Ordinal);
         Assert.Contains("limit is 3", tags.Message, StringComparison.Ordinal);
+        Assert.Contains("limit is 10", longTag.Message, StringComparison.Ordinal);
+        Assert.Contains("limit is 2", entries.Message, StringComparison.Ordinal);
         Assert.Contains("limit is 20", title.Message, StringComparison.Ordinal);
         Assert.Contains("limit is 30 bytes", metaBytes.Message, StringComparison.Ordinal);
+        Assert.Contains("control", control.Message, StringComparison.Ordinal);
         Assert.Contains("limit is 100 bytes", bigUpdate.Message, StringComparison.Ordinal);
         Assert.Equal(1, (await env.Store.GetStatsAsync("alice", Ct)).MemoryCount);
     }
@@ -674,6 +694,7 @@ public abstract class MemoryStoreContract
         Assert.True(first.Created);
         Assert.False(second.Created);
         Assert.Equal(first.Memory.Id, second.Memory.Id);
+        Assert.Equal(1, (await b.GetStatsAsync("alice", Ct)).MemoryCount);
     }
 
     [Fact]

@@ -21,13 +21,7 @@ public sealed class PostgresStorageCommandsTests(PostgresServer server)
         await using var database = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(), Ct);
         using var source = new TempDirectory("memento-import");
         using var work = new TempDirectory("memento-export");
-        Write(source, "alice/20250714_212005_memory.txt", "Team meetings again about the kubernetes budget.");
-        Write(source, "alice/20250714_212005_memory.txt.meta", """{"tags": ["work"]}""");
-        Write(source, "bob/groceries.md", "# Groceries\n\nBuy oat milk and bread.");
-        var kept = new Memory("20240301T101500000Z-abcdefghjk", "Ferry times", ["travel"], new DateTimeOffset(2024, 3, 1, 10, 15, 0, TimeSpan.Zero),
-            new DateTimeOffset(2024, 3, 2, 8, 0, 0, TimeSpan.Zero), "The ferry leaves at nine.", "chat", new Dictionary<string, string> { ["port"] = "a: b" });
-        Write(source, $"carol/{kept.Id}.md", MemoryDocument.Serialize(kept));
-        Write(source, "carol/empty.md", "   ");
+        var kept = WriteOperatorFolder(source);
         string[] postgres = ["--Memento:Storage:Provider=Postgres", "--ConnectionStrings:memento-db=" + database.ConnectionString];
 
         // Act: import twice, export to a zip and to a folder, reindex under another text search configuration.
@@ -43,10 +37,11 @@ public sealed class PostgresStorageCommandsTests(PostgresServer server)
 
         // Assert
         Assert.Equal(1, first.Code);
-        Assert.Contains("imported 3, already present 0, skipped 1", first.Output, StringComparison.Ordinal);
+        Assert.Contains("imported 3, already present 0, skipped 2", first.Output, StringComparison.Ordinal);
+        Assert.Contains("'Bad User' is not a valid user id", first.Output, StringComparison.Ordinal);
         Assert.Contains("empty.md: The content is empty", first.Output, StringComparison.Ordinal);
         Assert.Matches(@"import: 4 of 4 \(100%\), [\d,]+/s, about \d+ s left", first.Error);
-        Assert.Contains("imported 0, already present 3, skipped 1", second.Output, StringComparison.Ordinal);
+        Assert.Contains("imported 0, already present 3, skipped 2", second.Output, StringComparison.Ordinal);
         var store = database.Store;
         Assert.Equal(kept, await store.GetAsync("carol", kept.Id, Ct), new MemoryComparer());
         Assert.Equal(["work"], Assert.Single((await store.SearchAsync("alice", new SearchQuery("kubernetes budget"), Ct)).Items).Memory.Tags);

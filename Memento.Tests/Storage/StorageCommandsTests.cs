@@ -17,14 +17,7 @@ public sealed class StorageCommandsTests
     {
         using var source = new TempDirectory("memento-import");
         using var root = new TempDirectory("memento-root");
-        Write(source, "alice/20250714_212005_memory.txt", "Team meeting about the kubernetes budget.");
-        Write(source, "alice/20250714_212005_memory.txt.meta", """{"tags": ["work"]}""");
-        Write(source, "bob/groceries.md", "# Groceries\n\nBuy oat milk and bread.");
-        var kept = new Memory("20240301T101500000Z-abcdefghjk", "Ferry times", ["travel"], new DateTimeOffset(2024, 3, 1, 10, 15, 0, TimeSpan.Zero),
-            new DateTimeOffset(2024, 3, 2, 8, 0, 0, TimeSpan.Zero), "The ferry leaves at nine.", null, new Dictionary<string, string>());
-        Write(source, $"carol/{kept.Id}.md", MemoryDocument.Serialize(kept));
-        Write(source, "carol/empty.md", "   ");
-        Write(source, "Bad User/x.md", "never imported");
+        var kept = WriteOperatorFolder(source);
 
         var (code, output, error) = await RunAsync(["import", source.Path], root.Path);
 
@@ -140,6 +133,23 @@ public sealed class StorageCommandsTests
 
     internal static FileMemoryStore Open(string root) =>
         new(new StorageOptions { Root = root }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance);
+
+    /// <summary>
+    /// A folder as operators bring one: the seed layout (alice), a loose Markdown file (bob), one of Memento's own files
+    /// (carol, returned) beside an empty one, and a folder that is not a user; 4 files to import, 2 to skip.
+    /// </summary>
+    internal static Memory WriteOperatorFolder(TempDirectory source)
+    {
+        Write(source, "alice/20250714_212005_memory.txt", "Team meetings again about the kubernetes budget.");
+        Write(source, "alice/20250714_212005_memory.txt.meta", """{"tags": ["work"]}""");
+        Write(source, "bob/groceries.md", "# Groceries\n\nBuy oat milk and bread.");
+        var kept = new Memory("20240301T101500000Z-abcdefghjk", "Ferry times", ["travel"], new DateTimeOffset(2024, 3, 1, 10, 15, 0, TimeSpan.Zero),
+            new DateTimeOffset(2024, 3, 2, 8, 0, 0, TimeSpan.Zero), "The ferry leaves at nine.", "chat", new Dictionary<string, string> { ["port"] = "a: b" });
+        Write(source, $"carol/{kept.Id}.md", MemoryDocument.Serialize(kept));
+        Write(source, "carol/empty.md", "   ");
+        Write(source, "Bad User/x.md", "never imported");
+        return kept;
+    }
 
     internal static void Write(TempDirectory root, string relative, string text)
     {

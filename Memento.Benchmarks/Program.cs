@@ -7,6 +7,7 @@ using Memento.Benchmarks;
 //   store   [--count N]                                store latency, with and without the flush to disk
 //   search  [--memories N] [--queries Q]               index build from files, search latency, memory
 //   all                                                store, then search at 10,000 and 100,000 memories
+//   quality [--models]                                 retrieval quality (recall@5, MRR) on the labelled set
 //   import  --root R --from SEED                       import the seed layout into R
 //   export  --root R --user U --to FILE.zip            export one user's memories
 var options = Arguments.Parse(args.Skip(1));
@@ -28,6 +29,7 @@ try
         "store" => await Bench.StoreAsync(options.Int("count", 2000), cancellation.Token),
         "search" => await Bench.SearchAsync(options.Int("memories", 10_000), options.Int("queries", 2000), cancellation.Token),
         "all" => await Bench.AllAsync(cancellation.Token),
+        "quality" => await Memento.Benchmarks.Quality.QualityBench.ModelsAsync(cancellation.Token),
         _ => Usage(),
     };
 }
@@ -39,7 +41,7 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Memento.Benchmarks [write|store|search|all|import|export] [--option value ...]; see docs/benchmarks.md");
+    Console.Error.WriteLine("usage: Memento.Benchmarks [write|store|search|all|quality|import|export] [--option value ...]; see docs/benchmarks.md");
     return 2;
 }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Memento.McpServer.Embeddings;
 
 namespace Memento.McpServer.Search;
 
@@ -16,10 +17,17 @@ public sealed record SearchOptions
     public string? IndexPath { get; init; }
 
     /// <summary>
-    /// Rank with BM25 and embeddings together (reciprocal rank fusion) when an
-    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered. Default false.
+    /// Which embedding model ranks by meaning beside BM25: <c>local</c> (default: a model shipped in the
+    /// server's packages, run in process), <c>azure</c> (an Azure OpenAI embedding deployment from
+    /// <c>ConnectionStrings:openai</c>) or <c>off</c> (BM25 only).
     /// </summary>
-    public bool Embeddings { get; init; }
+    public EmbeddingProvider Embeddings { get; init; } = EmbeddingProvider.Local;
+
+    /// <summary>The local model: <c>all-minilm-l6-v2</c> (default) or <c>snowflake-arctic-embed-xs</c> (when its package is in the build).</summary>
+    public string LocalModel { get; init; } = Memento.McpServer.Embeddings.LocalModel.MiniLM.Id;
+
+    /// <summary>The Azure OpenAI embedding deployment with <c>Embeddings=azure</c> (default <c>text-embedding-3-small</c>).</summary>
+    public string AzureDeployment { get; init; } = "text-embedding-3-small";
 
     /// <summary>How many candidates each ranking contributes to the fusion (default 50).</summary>
     [Range(1, 1000, ErrorMessage = "Memento:Search:HybridCandidates must be between {1} and {2}.")]

@@ -21,7 +21,10 @@ internal static class AtomicFile
     /// <summary>Total time this process has spent flushing writes to the disk (the benchmark reports it separately).</summary>
     public static TimeSpan TotalFlushTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref s_flushTicks));
 
-    public static void WriteAllText(string path, string text, bool flushToDisk, string? tempTag = null)
+    public static void WriteAllText(string path, string text, bool flushToDisk, string? tempTag = null) =>
+        WriteAllBytes(path, Utf8NoBom.GetBytes(text), flushToDisk, tempTag);
+
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, bool flushToDisk, string? tempTag = null)
     {
         var directory = Path.GetDirectoryName(path)!;
         var temp = Path.Combine(directory, $"{TempPrefix}{tempTag ?? Path.GetFileNameWithoutExtension(path)}-{RandomSuffix()}");
@@ -35,7 +38,6 @@ internal static class AtomicFile
                 BufferSize = 0,
             }))
             {
-                var bytes = Utf8NoBom.GetBytes(text);
                 stream.Write(bytes);
                 if (flushToDisk)
                 {

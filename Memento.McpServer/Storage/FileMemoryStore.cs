@@ -38,7 +38,7 @@ public sealed partial class FileMemoryStore : IMemoryStore, IDisposable
         _search = search;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _embeddings = search.Embeddings ? embeddings : null;
+        _embeddings = search.Embeddings != Embeddings.EmbeddingProvider.Off ? embeddings : null;
         Root = options.ResolveRoot();
         IndexDirectory = string.IsNullOrWhiteSpace(search.IndexPath) ? null : Path.GetFullPath(search.IndexPath);
         if (IndexDirectory is not null && IsUnder(IndexDirectory, Root))

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using Memento.McpServer.Embeddings;
+using Microsoft.Extensions.AI;
+
+namespace Memento.Benchmarks.Quality;
+
+/// <summary>Recall@5 and MRR@10 per query kind, over <see cref="LabelledSet"/>.</summary>
+internal static class QualityBench
+{
+    /// <summary>
+    /// Each local model alone (vector similarity only, filters applied first): how long it loads and
+    /// embeds, and how well it ranks. This is what the default model is chosen by.
+    /// </summary>
+    public static async Task<int> ModelsAsync(CancellationToken cancellationToken)
+    {
+        var memories = LabelledSet.Memories;
+        var queries = LabelledSet.Queries;
+        Console.WriteLine($"labelled set: {memories.Count} memories, {queries.Count} queries ({Describe(queries)})");
+        foreach (var model in LocalModel.All)
+        {
+            var generator = new LocalEmbeddingGenerator(model);
+            var started = Stopwatch.GetTimestamp();
+            await generator.LoadAsync().WaitAsync(cancellationToken);
+            var load = Stopwatch.GetElapsedTime(started);
+
+            var documentTimes = new List<double>();
+            var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            foreach (var memory in memories)
+            {
+                var start = Stopwatch.GetTimestamp();
+                vectors[memory.Key] = (await generator.GenerateAsync([memory.Title + "\n" + memory.Content], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                documentTimes.Add(Stats.Milliseconds(start));
+            }
+
+            var queryTimes = new List<double>();
+            var ranked = new List<(LabelledQuery Query, List<string> Keys, float Top)>();
+            foreach (var query in queries)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var vector = (await generator.GenerateAsync([query.Text], EmbeddingPurpose.Query, cancellationToken))[0].Vector.ToArray();
+                queryTimes.Add(Stats.Milliseconds(start));
+                var scored = memories
+                    .Where(m => InWindow(m, query))
+                    .Select(m => (m.Key, Similarity: System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, vectors[m.Key])))
+                    .OrderByDescending(s => s.Similarity)
+                    .Take(10)
+                    .ToList();
+                ranked.Add((query, scored.Select(s => s.Key).ToList(), scored.Count > 0 ? scored[0].Similarity : float.NaN));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model {model.Id} (vector similarity alone): load {load.TotalMilliseconds:F0} ms; memory embedding {Stats.Describe(documentTimes)}; query embedding {Stats.Describe(queryTimes)}"));
+            Report(ranked.Select(r => (r.Query, (IReadOnlyList<string>)r.Keys)).ToList());
+            if (Environment.GetEnvironmentVariable("MEMENTO_QUALITY_MISSES") == "1")
+            {
+                foreach (var (query, keys, _) in ranked.Where(r => r.Query.Target is not null && !r.Keys.Take(5).Contains(r.Query.Target)))
+                {
+                    var byKey = memories.ToDictionary(m => m.Key);
+                    Console.WriteLine($"    miss {query.Kind}: \"{query.Text}\" -> want {byKey[query.Target!].Content[..Math.Min(60, byKey[query.Target!].Content.Length)]} | got {byKey[keys[0]].Content[..Math.Min(60, byKey[keys[0]].Content.Length)]}");
+                }
+            }
+
+            var answered = ranked.Where(r => r.Query.Kind != QueryKind.Negative).Select(r => (double)r.Top).Order().ToList();
+            var negatives = ranked.Where(r => r.Query.Kind == QueryKind.Negative).Select(r => (double)r.Top).Order().ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  top similarity: answerable queries p10 {Stats.Percentile(answered, 0.1):F3} median {Stats.Percentile(answered, 0.5):F3}; negatives median {Stats.Percentile(negatives, 0.5):F3} p90 {Stats.Percentile(negatives, 0.9):F3} max {negatives[^1]:F3}"));
+        }
+
+        return 0;
+    }
+
+    internal static bool InWindow(LabelledMemory memory, LabelledQuery query) =>
+        (query.Since is not { } since || memory.Created >= since) && (query.Until is not { } until || memory.Created < until);
+
+    internal static string Describe(IReadOnlyList<LabelledQuery> queries) =>
+        string.Join(", ", queries.GroupBy(q => q.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
+
+    /// <summary>Prints recall@5 and MRR@10 per kind; for negatives, how many returned nothing.</summary>
+    internal static void Report(IReadOnlyList<(LabelledQuery Query, IReadOnlyList<string> Keys)> results, string indent = "  ")
+    {
+        foreach (var kind in Enum.GetValues<QueryKind>())
+        {
+            var of = results.Where(r => r.Query.Kind == kind).ToList();
+            if (of.Count == 0)
+            {
+                continue;
+            }
+
+            if (kind == QueryKind.Negative)
+            {
+                Console.WriteLine($"{indent}{"negative",-13} n={of.Count,3}  returned nothing: {of.Count(r => r.Keys.Count == 0)}/{of.Count}");
+                continue;
+            }
+
+            var recall = of.Average(r => r.Keys.Take(5).Contains(r.Query.Target) ? 1.0 : 0.0);
+            var mrr = of.Average(r => r.Keys.Take(10).ToList().IndexOf(r.Query.Target!) is var i and >= 0 ? 1.0 / (i + 1) : 0.0);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{indent}{kind.ToString().ToLowerInvariant(),-13} n={of.Count,3}  recall@5 {recall:F3}  MRR@10 {mrr:F3}"));
+        }
+    }
+}

@@ -14,8 +14,8 @@ public sealed class HybridSearchTests
     {
         using var env = new TestStore();
         var generator = new ConceptEmbeddingGenerator();
-        var hybrid = env.Open(search: new SearchOptions { Embeddings = true }, embeddings: generator);
-        var plain = env.Open(search: new SearchOptions { Embeddings = false }, embeddings: generator);
+        var hybrid = env.Open(search: new SearchOptions { Embeddings = Memento.McpServer.Embeddings.EmbeddingProvider.Local }, embeddings: generator);
+        var plain = env.Open(search: new SearchOptions { Embeddings = Memento.McpServer.Embeddings.EmbeddingProvider.Off }, embeddings: generator);
         var car = (await hybrid.StoreAsync("alice", new NewMemory("My car needs new tyres before the trip."), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("The doctor said to rest for a week."), Ct);
         await hybrid.StoreAsync("alice", new NewMemory("Automobile club newsletter about the physician's talk."), Ct);
@@ -34,7 +34,7 @@ public sealed class HybridSearchTests
     public async Task Hybrid_ranking_keeps_exact_word_matches_first_and_respects_filters()
     {
         using var env = new TestStore();
-        var hybrid = env.Open(search: new SearchOptions { Embeddings = true }, embeddings: new ConceptEmbeddingGenerator());
+        var hybrid = env.Open(search: new SearchOptions { Embeddings = Memento.McpServer.Embeddings.EmbeddingProvider.Local }, embeddings: new ConceptEmbeddingGenerator());
         var exact = (await hybrid.StoreAsync("alice", new NewMemory("Physician appointment on Monday", Tags: ["health"]), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("Doctor visit notes", Tags: ["archive"]), Ct);
 

@@ -4,8 +4,8 @@
 #   ./build.sh test    restore, build and run every test this machine can run (the default)
 #   ./build.sh build   restore and build only
 #
-# Where the Aspire packages cannot be restored (a NuGet feed without them), the AppHost and its
-# tests are left out and a line says so; everything else still builds and is tested.
+# Everything is built and tested, the Aspire AppHost and its tests included: there is no build
+# without them. Where the Aspire packages cannot be restored the command stops and says why.
 # The last line of `test` is "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,15 +17,25 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '==> %s\n' "$*"; }
 
-# --- Which projects this machine can build ----------------------------------------------------
 target=Memento.sln
-skipped_note=""
-if ! timeout 300 dotnet restore Memento.AppHost/Memento.AppHost.csproj --verbosity quiet >/tmp/memento-aspire-restore.log 2>&1; then
-  target=Memento.NoAspire.slnf
-  reason=$(grep -m1 -oE "(The SDK '[^']+' specified could not be found|Unable to find package [^ ]+|NU1101[^.]*)" /tmp/memento-aspire-restore.log || echo "see /tmp/memento-aspire-restore.log")
-  skipped_note="SKIPPED: Memento.AppHost and Memento.AppHost.Tests: the Aspire packages (Aspire.AppHost.Sdk 13.6.0, Aspire.Hosting.*) cannot be restored from the configured NuGet feed (${reason}). Everything else is built and tested."
-  log "$skipped_note"
-fi
+
+restore() {
+  # The AppHost is restored first, on its own, so a feed without the Aspire packages gives one clear
+  # message instead of a page of NU1101 lines from every project.
+  log "restore: Memento.AppHost (Aspire.AppHost.Sdk, Aspire.Hosting.*, DCP and the dashboard)"
+  local restore_log
+  restore_log=$(mktemp)
+  if ! timeout 600 dotnet restore Memento.AppHost/Memento.AppHost.csproj --verbosity quiet >"$restore_log" 2>&1; then
+    local reason
+    reason=$(grep -m1 -oE "(The SDK '[^']+' specified could not be found|Unable to find package [^ ]+( with version [^ ]+)?|NU1[0-9]{3}[^.]*)" "$restore_log" || true)
+    cat "$restore_log" >&2
+    rm -f "$restore_log"
+    echo "error: the Aspire packages cannot be restored from the configured NuGet feed (${reason:-see the lines above})." >&2
+    echo "error: Memento.AppHost needs Aspire.AppHost.Sdk 13.6.4 and Aspire.Hosting.* 13.6.5 (with DCP and the dashboard for linux-x64); point NuGet at a feed that serves them." >&2
+    return 1
+  fi
+  rm -f "$restore_log"
+}
 
 # --- What the tests need from the machine ----------------------------------------------------
 ensure_chromium() {
@@ -43,6 +53,7 @@ ensure_chromium() {
 }
 
 build() {
+  restore || return 1
   log "restore and build: $target ($configuration)"
   dotnet build "$target" -c "$configuration" -warnaserror --nologo --verbosity minimal
 }
@@ -66,7 +77,6 @@ run_tests() {
   passed=$(grep -oE 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
   failed=$(grep -oE 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
   skipped=$(grep -oE 'Skipped: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
-  [ -n "$skipped_note" ] && echo "$skipped_note"
   echo "Test results (TRX) and artifacts: $results"
   echo "$passed passed, $failed failed, $skipped skipped"
 

@@ -4,7 +4,7 @@ namespace Memento.McpServer.Embeddings;
 
 /// <summary>
 /// One user's memory vectors in memory, for exact nearest-neighbour search by cosine similarity.
-/// Each unit vector is kept as 8-bit integers with one scale (a quarter of float32's memory:
+/// Each vector is kept as 8-bit integers with one scale (a quarter of float32's memory:
 /// 100,000 memories of 384 dimensions take 39 MB), and compared by an integer dot product.
 /// Safe for concurrent readers and writers.
 /// </summary>
@@ -14,11 +14,14 @@ public sealed class VectorSet(int dimensions)
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly Stack<int> _free = new();
     private sbyte[] _values = new sbyte[dimensions * 64];
+    private int _dimensions = dimensions;
     private float[] _scales = new float[64];
     private string?[] _ids = new string?[64];
+    private string?[] _tags = new string?[64];
     private int _used;
 
-    public int Dimensions { get; } = dimensions;
+    /// <summary>The vectors' length; 0 until the first vector when the model does not say it in advance.</summary>
+    public int Dimensions => Volatile.Read(ref _dimensions);
 
     public int Count
     {
@@ -49,19 +52,39 @@ public sealed class VectorSet(int dimensions)
         }
     }
 
-    /// <summary>Adds or replaces the vector of a memory.</summary>
-    public void Set(string id, ReadOnlySpan<float> vector)
+    /// <summary>Whether the memory has a vector made from the content <paramref name="tag"/> names (its content hash).</summary>
+    public bool Has(string id, string tag)
     {
-        if (vector.Length != Dimensions)
+        _lock.EnterReadLock();
+        try
         {
-            throw new ArgumentException($"A vector of {vector.Length} dimensions in a set of {Dimensions}.", nameof(vector));
+            return _slots.TryGetValue(id, out var slot) && _tags[slot] == tag;
         }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
 
-        Span<sbyte> quantized = stackalloc sbyte[Dimensions];
+    /// <summary>Adds or replaces the vector of a memory; <paramref name="tag"/> names the content it was made from.</summary>
+    public void Set(string id, ReadOnlySpan<float> vector, string? tag = null)
+    {
+        Span<sbyte> quantized = stackalloc sbyte[vector.Length];
         var scale = Quantize(vector, quantized);
         _lock.EnterWriteLock();
         try
         {
+            if (_dimensions == 0 && vector.Length > 0)
+            {
+                Volatile.Write(ref _dimensions, vector.Length);
+                _values = new sbyte[_ids.Length * vector.Length];
+            }
+
+            if (vector.Length != _dimensions)
+            {
+                throw new ArgumentException($"A vector of {vector.Length} dimensions in a set of {_dimensions}.", nameof(vector));
+            }
+
             if (!_slots.TryGetValue(id, out var slot))
             {
                 slot = _free.Count > 0 ? _free.Pop() : _used++;
@@ -69,6 +92,7 @@ public sealed class VectorSet(int dimensions)
                 {
                     var capacity = _ids.Length * 2;
                     Array.Resize(ref _ids, capacity);
+                    Array.Resize(ref _tags, capacity);
                     Array.Resize(ref _scales, capacity);
                     Array.Resize(ref _values, capacity * Dimensions);
                 }
@@ -79,6 +103,7 @@ public sealed class VectorSet(int dimensions)
 
             quantized.CopyTo(_values.AsSpan(slot * Dimensions, Dimensions));
             _scales[slot] = scale;
+            _tags[slot] = tag;
         }
         finally
         {
@@ -94,6 +119,7 @@ public sealed class VectorSet(int dimensions)
             if (_slots.Remove(id, out var slot))
             {
                 _ids[slot] = null;
+                _tags[slot] = null;
                 _free.Push(slot);
             }
         }
@@ -111,6 +137,7 @@ public sealed class VectorSet(int dimensions)
             _slots.Clear();
             _free.Clear();
             Array.Clear(_ids);
+            Array.Clear(_tags);
             _used = 0;
         }
         finally
@@ -120,7 +147,7 @@ public sealed class VectorSet(int dimensions)
     }
 
     /// <summary>
-    /// The <paramref name="take"/> memories most similar to <paramref name="query"/> (a unit vector),
+    /// The <paramref name="take"/> memories most similar (cosine) to <paramref name="query"/>,
     /// most similar first, among those <paramref name="allowed"/> admits (all when null) and at least
     /// <paramref name="minSimilarity"/> similar.
     /// </summary>
@@ -188,13 +215,14 @@ public sealed class VectorSet(int dimensions)
             return 0;
         }
 
-        var scale = max / 127f;
+        var step = max / 127f;
         for (var i = 0; i < vector.Length; i++)
         {
-            into[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] / scale), -127, 127);
+            into[i] = (sbyte)Math.Clamp(MathF.Round(vector[i] / step), -127, 127);
         }
 
-        return scale;
+        // The scale also divides by the length, so that the dot product of two is their cosine.
+        return step / System.Numerics.Tensors.TensorPrimitives.Norm(vector);
     }
 
     private static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b)

@@ -1,32 +1,16 @@
 using System.Globalization;
 using System.Text;
-using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Search;
 
-/// <summary>Opaque paging cursors: a keyset position for lists, an offset for ranked search.</summary>
+/// <summary>
+/// Opaque paging cursors, the same for every provider: an offset for ranked search (here), a keyset
+/// position for lists (<c>Storage/ListCursor</c>, over this encoding).
+/// </summary>
 internal static class PageCursor
 {
-    public static string ForList(long createdMs, string id) => Encode($"l|{createdMs.ToString(CultureInfo.InvariantCulture)}|{id}");
-
     public static string ForSearch(int offset, string text, bool everyWord) =>
         Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}|{(everyWord ? "all" : "any")}");
-
-    public static (long CreatedMs, string Id)? ParseList(string? cursor)
-    {
-        if (cursor is null)
-        {
-            return null;
-        }
-
-        var parts = Decode(cursor).Split('|', 3);
-        if (parts.Length != 3 || parts[0] != "l" || !long.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var created) || !MemoryRules.IsValidId(parts[2]))
-        {
-            throw Bad();
-        }
-
-        return (created, parts[2]);
-    }
 
     /// <summary>The offset and the word mode of a search cursor; (0, null) without a cursor.</summary>
     public static (int Offset, bool? EveryWord) ParseSearch(string? cursor, string text)
@@ -39,7 +23,7 @@ internal static class PageCursor
         var parts = Decode(cursor).Split('|', 4);
         if (parts.Length != 4 || parts[0] != "s" || parts[3] is not ("all" or "any") || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var offset) || offset > 100_000)
         {
-            throw Bad();
+            throw Invalid();
         }
 
         if (parts[2] != Fingerprint(text))
@@ -50,13 +34,10 @@ internal static class PageCursor
         return (offset, parts[3] == "all");
     }
 
-    private static string Fingerprint(string text) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.Trim())))[..12];
-
-    private static string Encode(string text) =>
+    public static string Encode(string text) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes(text)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static string Decode(string cursor)
+    public static string Decode(string cursor)
     {
         try
         {
@@ -66,10 +47,13 @@ internal static class PageCursor
         }
         catch (FormatException)
         {
-            throw Bad();
+            throw Invalid();
         }
     }
 
-    private static MemoryValidationException Bad() =>
+    public static MemoryValidationException Invalid() =>
         new("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again.");
+
+    private static string Fingerprint(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.Trim())))[..12];
 }

@@ -33,7 +33,18 @@ public sealed record SearchOptions
     [Range(1, 1000, ErrorMessage = "Memento:Search:HybridCandidates must be between {1} and {2}.")]
     public int HybridCandidates { get; init; } = 50;
 
-    /// <summary>The constant k of reciprocal rank fusion, 1/(k + rank) (default 60).</summary>
+    /// <summary>The constant k of reciprocal rank fusion, w/(k + rank) (default 60).</summary>
     [Range(1, 1000, ErrorMessage = "Memento:Search:FusionK must be between {1} and {2}.")]
     public int FusionK { get; init; } = 60;
+
+    /// <summary>The weight w of the similarity ranking in the fusion; the word ranking's is 1 (default 1).</summary>
+    [Range(0.0, 100.0, ErrorMessage = "Memento:Search:SemanticWeight must be between {1} and {2}.")]
+    public double SemanticWeight { get; init; } = 1.0;
+
+    /// <summary>Memories less similar than this (cosine) to the query are not candidates by meaning (default 0.2).</summary>
+    [Range(-1.0, 1.0, ErrorMessage = "Memento:Search:MinSimilarity must be between {1} and {2}.")]
+    public double MinSimilarity { get; init; } = 0.2;
+
+    /// <summary>How long a search waits for its query's embedding before it ranks by words alone (default 5 s).</summary>
+    public TimeSpan QueryEmbeddingTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

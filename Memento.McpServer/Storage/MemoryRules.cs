@@ -69,6 +69,26 @@ internal static partial class MemoryRules
         return new NormalizedMemory(content, title, tags, metadata, source);
     }
 
+    /// <summary>Checks an update and applies it to <paramref name="current"/>: null fields stay, <c>Updated</c> moves to <paramref name="now"/>.</summary>
+    public static Memory Apply(Memory current, MemoryUpdate update, DateTimeOffset now, StorageOptions options)
+    {
+        var content = current.Content;
+        if (update.Content is not null)
+        {
+            CheckContent(update.Content, options);
+            content = update.Content;
+        }
+
+        return current with
+        {
+            Content = content,
+            Title = update.Title is null ? current.Title : NormalizeTitle(update.Title, content, options),
+            Tags = update.Tags is null ? current.Tags : NormalizeTags(update.Tags, options),
+            Metadata = update.Metadata is null ? current.Metadata : NormalizeMetadata(update.Metadata, options),
+            Updated = now > current.Created ? now : current.Created,
+        };
+    }
+
     public static void CheckContent(string content, StorageOptions options)
     {
         if (string.IsNullOrWhiteSpace(content))

@@ -13,8 +13,10 @@ public static class StorageExtensions
     /// <summary>
     /// Adds the file-based <see cref="IMemoryStore"/> (options from <c>Memento:Storage</c> and <c>Memento:Search</c>,
     /// validated at start), index warm-up at start, and periodic trash purge and temp-file cleanup.
-    /// Semantic ranking is used when <c>Memento:Search:Embeddings</c> is true and an
-    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered.
+    /// Semantic ranking is used unless <c>Memento:Search:Embeddings</c> is <c>off</c>, with the
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> that <see cref="EmbeddingExtensions.AddMementoEmbeddings"/>
+    /// registers; memory vectors are kept in the registered <see cref="Memento.McpServer.Embeddings.IVectorStore"/>,
+    /// by default beside the memories (<see cref="Memento.McpServer.Embeddings.FileVectorStore"/>).
     /// </summary>
     public static IHostApplicationBuilder AddMementoStorage(this IHostApplicationBuilder builder)
     {
@@ -36,8 +38,10 @@ public static class StorageExtensions
             sp.GetRequiredService<IOptions<SearchOptions>>().Value,
             sp.GetRequiredService<ILogger<FileMemoryStore>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetService<Memento.McpServer.Embeddings.IVectorStore>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
+        builder.Services.AddSingleton<IStorageMaintenance>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<SeedImporter>();
         builder.Services.AddHostedService<StorageMaintenanceService>();
         return builder;

@@ -5,11 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Memento.McpServer.Storage;
 
 /// <summary>
-/// Logs where memories live, warms the index up from the files at start, and periodically purges the
-/// trash and removes temporary files left by interrupted writes.
+/// Logs where memories live, warms the provider up at start, and periodically purges the trash and
+/// removes what interrupted writes left behind.
 /// </summary>
 internal sealed partial class StorageMaintenanceService(
-    FileMemoryStore store,
+    IStorageMaintenance storage,
     IOptions<StorageOptions> options,
     ILogger<StorageMaintenanceService> logger,
     TimeProvider? time = null) : BackgroundService
@@ -18,7 +18,7 @@ internal sealed partial class StorageMaintenanceService(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        LogRoot(store.Root, store.IndexDirectory ?? "memory", store.HybridSearch ? "BM25 + embeddings" : "BM25");
+        LogStorage(storage.Description);
         return base.StartAsync(cancellationToken);
     }
 
@@ -27,13 +27,13 @@ internal sealed partial class StorageMaintenanceService(
         try
         {
             var started = _time.GetTimestamp();
-            await store.WarmUpAsync(stoppingToken);
+            await storage.WarmUpAsync(stoppingToken);
             LogWarmedUp(_time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Requests refresh each user's index on demand; a failed warm-up only costs the first request time.
-            LogMaintenanceFailed("index warm-up", e);
+            LogMaintenanceFailed("warm-up", e);
         }
 
         using var timer = new PeriodicTimer(options.Value.MaintenanceInterval, _time);
@@ -41,10 +41,10 @@ internal sealed partial class StorageMaintenanceService(
         {
             try
             {
-                store.CleanTempFiles();
-                store.PurgeTrash();
+                await storage.CleanUpAsync(stoppingToken);
+                await storage.PurgeTrashAsync(stoppingToken);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageUnavailableException)
             {
                 LogMaintenanceFailed("trash purge and temp-file cleanup", e);
             }
@@ -64,10 +64,10 @@ internal sealed partial class StorageMaintenanceService(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Memento storage root: {Root} (search index: {Index}, ranking: {Ranking})")]
-    private partial void LogRoot(string root, string index, string ranking);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Memento storage: {Description}")]
+    private partial void LogStorage(string description);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Search index warmed up from the files in {Milliseconds:F0} ms")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Storage warmed up in {Milliseconds:F0} ms")]
     private partial void LogWarmedUp(double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storage maintenance ({Task}) failed; it runs again later")]

@@ -19,6 +19,7 @@ public sealed class HybridSearchTests
         var car = (await hybrid.StoreAsync("alice", new NewMemory("My car needs new tyres before the trip."), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("The doctor said to rest for a week."), Ct);
         await hybrid.StoreAsync("alice", new NewMemory("Automobile club newsletter about the physician's talk."), Ct);
+        await hybrid.Embeddings.WhenVectorsReadyAsync(Ct);
 
         var byMeaning = await hybrid.SearchAsync("alice", new SearchQuery("vehicle maintenance"), Ct);
         var lexicalOnly = await plain.SearchAsync("alice", new SearchQuery("vehicle maintenance"), Ct);
@@ -37,6 +38,7 @@ public sealed class HybridSearchTests
         var hybrid = env.Open(search: new SearchOptions { Embeddings = Memento.McpServer.Embeddings.EmbeddingProvider.Local }, embeddings: new ConceptEmbeddingGenerator());
         var exact = (await hybrid.StoreAsync("alice", new NewMemory("Physician appointment on Monday", Tags: ["health"]), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("Doctor visit notes", Tags: ["archive"]), Ct);
+        await hybrid.Embeddings.WhenVectorsReadyAsync(Ct);
 
         var hits = await hybrid.SearchAsync("alice", new SearchQuery("physician appointment"), Ct);
         var filtered = await hybrid.SearchAsync("alice", new SearchQuery("physician", Tags: ["archive"]), Ct);

@@ -1,10 +1,11 @@
-namespace Memento.McpServer.Storage;
+namespace Memento.McpServer;
 
 /// <summary>
-/// The memory store the MCP tools call. Every operation is scoped to one user; the user id is
-/// validated before it reaches a path. Files on disk are the truth; search runs over a local index
-/// that is a rebuildable cache of them. Implementations are safe to share between threads, and
-/// several processes may share one storage root.
+/// The memory store the MCP tools call: the contract every storage provider implements (files in
+/// <c>Storage/FileMemoryStore</c>; search through <c>Search/MemorySearch</c> over the provider's
+/// <c>ISearchIndex</c>). Every operation is scoped to one user; the user id is validated before it
+/// reaches a path or a query. Implementations are safe to share between threads, and several
+/// processes (replicas) may serve the same users at once.
 /// </summary>
 public interface IMemoryStore
 {

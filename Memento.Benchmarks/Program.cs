@@ -7,7 +7,8 @@ using Memento.Benchmarks;
 //   store   [--count N]                                store latency, with and without the flush to disk
 //   search  [--memories N] [--queries Q]               index build from files, search latency, memory
 //   all                                                store, then search at 10,000 and 100,000 memories
-//   quality [--models]                                 retrieval quality (recall@5, MRR) on the labelled set
+//   quality [--model M]                                retrieval quality (recall@5, MRR) on the labelled set: off, local, fusion variants
+//   quality --models                                   each local model by vector similarity alone: speed and quality
 //   import  --root R --from SEED                       import the seed layout into R
 //   export  --root R --user U --to FILE.zip            export one user's memories
 var options = Arguments.Parse(args.Skip(1));
@@ -29,7 +30,9 @@ try
         "store" => await Bench.StoreAsync(options.Int("count", 2000), cancellation.Token),
         "search" => await Bench.SearchAsync(options.Int("memories", 10_000), options.Int("queries", 2000), cancellation.Token),
         "all" => await Bench.AllAsync(cancellation.Token),
-        "quality" => await Memento.Benchmarks.Quality.QualityBench.ModelsAsync(cancellation.Token),
+        "quality" => options.Optional("models") is not null
+            ? await Memento.Benchmarks.Quality.QualityBench.ModelsAsync(cancellation.Token)
+            : await Memento.Benchmarks.Quality.QualityBench.StoreAsync(options.Optional("model"), cancellation.Token),
         _ => Usage(),
     };
 }

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using Memento.McpServer.Embeddings;
+using Memento.McpServer.Search;
+using Memento.McpServer.Storage;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Memento.Benchmarks.Quality;
 
@@ -69,6 +72,89 @@ internal static class QualityBench
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The real search (FileMemoryStore over files, BM25 in SQLite FTS5, vectors from the background worker)
+    /// with <c>off</c>, <c>local</c> and the fusion variants: RRF k, the weight of the similarity ranking, and
+    /// the similarity below which a memory is no candidate by meaning. Prints recall@5 and MRR@10 per kind,
+    /// and counts results outside a query's time window (there must be none).
+    /// </summary>
+    public static async Task<int> StoreAsync(string? modelName, CancellationToken cancellationToken)
+    {
+        const string User = "quality";
+        var model = LocalModel.Find(modelName ?? LocalModel.MiniLM.Id) ?? throw new ArgumentException($"Unknown model {modelName}.");
+        var root = Path.Combine(Path.GetTempPath(), "memento-quality-" + Guid.NewGuid().ToString("N"));
+        var generator = new LocalEmbeddingGenerator(model);
+        try
+        {
+            var keyOf = new Dictionary<string, string>(StringComparer.Ordinal);
+            var started = Stopwatch.GetTimestamp();
+            using (var writer = new FileMemoryStore(new StorageOptions { Root = root, FlushToDisk = false }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance, embeddings: generator))
+            {
+                foreach (var memory in LabelledSet.Memories)
+                {
+                    var stored = await writer.StoreAsync(User, new NewMemory(memory.Content, memory.Title, memory.Tags), memory.Created, cancellationToken);
+                    keyOf[stored.Memory.Id] = memory.Key;
+                }
+
+                var acknowledged = Stopwatch.GetElapsedTime(started);
+                await writer.Embeddings.WhenVectorsReadyAsync(cancellationToken);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"stored {keyOf.Count} memories in {acknowledged.TotalSeconds:F1} s; all vectors made and kept {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s after the first store (model {model.Id}, computed {writer.Embeddings.Worker!.Computed})"));
+            }
+
+            Console.WriteLine($"labelled set: {LabelledSet.Memories.Count} memories, {LabelledSet.Queries.Count} queries ({Describe(LabelledSet.Queries)}); search limit 10");
+            var variants = new List<(string Name, SearchOptions Options, bool Embeddings)>
+            {
+                ("off (BM25 only)", new SearchOptions { Embeddings = EmbeddingProvider.Off }, false),
+                ("local, RRF k=60, every-word matches fused (default)", new SearchOptions(), true),
+                ("local, RRF k=60, any-word matches fused", new SearchOptions { FuseEveryWordOnly = false }, true),
+                ("local, RRF k=10, any-word matches fused", new SearchOptions { FuseEveryWordOnly = false, FusionK = 10 }, true),
+                ("local, k=60, any-word, similarity weight 4", new SearchOptions { FuseEveryWordOnly = false, SemanticWeight = 4 }, true),
+                ("local, RRF k=10", new SearchOptions { FusionK = 10 }, true),
+                ("local, RRF k=30", new SearchOptions { FusionK = 30 }, true),
+                ("local, RRF k=100", new SearchOptions { FusionK = 100 }, true),
+                ("local, k=60, similarity weight 0.5", new SearchOptions { SemanticWeight = 0.5 }, true),
+                ("local, k=60, similarity weight 2", new SearchOptions { SemanticWeight = 2 }, true),
+                ("local, k=60, similarity only (weight 100)", new SearchOptions { SemanticWeight = 100 }, true),
+                ("local, k=60, min similarity 0", new SearchOptions { MinSimilarity = 0 }, true),
+                ("local, k=60, min similarity 0.3", new SearchOptions { MinSimilarity = 0.3 }, true),
+                ("local, k=60, min similarity 0.4", new SearchOptions { MinSimilarity = 0.4 }, true),
+            };
+
+            foreach (var (name, options, embeddings) in variants)
+            {
+                var opened = Stopwatch.GetTimestamp();
+                using var store = new FileMemoryStore(new StorageOptions { Root = root }, options, NullLogger<FileMemoryStore>.Instance, embeddings: embeddings ? generator : null);
+                await store.WarmUpAsync(cancellationToken);
+                await store.Embeddings.WhenVectorsReadyAsync(cancellationToken);
+                var ready = Stopwatch.GetElapsedTime(opened);
+                var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
+                var leaks = 0;
+                var times = new List<double>();
+                foreach (var query in LabelledSet.Queries)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var page = await store.SearchAsync(User, new SearchQuery(query.Text, Since: query.Since, Until: query.Until, Limit: 10), cancellationToken);
+                    times.Add(Stats.Milliseconds(start));
+                    leaks += page.Items.Count(h => (query.Since is { } s && h.Memory.Created < s) || (query.Until is { } u && h.Memory.Created >= u));
+                    results.Add((query, page.Items.Select(h => keyOf[h.Memory.Id]).ToList()));
+                }
+
+                var worker = store.Embeddings.Worker;
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: open + vectors ready {ready.TotalMilliseconds:F0} ms (vectors read from the store {worker?.Loaded ?? 0}, computed {worker?.Computed ?? 0}); search {Stats.Describe(times)}; results outside the time window: {leaks}"));
+                Report(results);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     internal static bool InWindow(LabelledMemory memory, LabelledQuery query) =>

@@ -28,6 +28,7 @@ internal sealed partial class EmbeddingWorker : IDisposable
     private long _pending;
     private long _computed;
     private long _loaded;
+    private int _disposed;
 
     public EmbeddingWorker(IEmbeddingGenerator<string, Embedding<float>> generator, IVectorStore store, string modelId, TimeProvider time, ILogger logger)
     {
@@ -84,6 +85,11 @@ internal sealed partial class EmbeddingWorker : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _jobs.Writer.TryComplete();
         _stopping.Cancel();
         try

@@ -4,7 +4,7 @@ namespace Memento.McpServer.Embeddings;
 /// Where memories' vectors are kept so that every replica and every restart finds them: keyed by the
 /// user, the memory's content hash and the model id, so an edit or a model change asks for a new vector
 /// and an unchanged memory never gets one twice. The file provider keeps them beside the memories on
-/// the shared volume (<see cref="FileVectorStore"/>); a database provider keeps them in its tables.
+/// the shared volume (<c>Storage.FileVectorStore</c>); a database provider keeps them in its tables.
 /// </summary>
 public interface IVectorStore
 {

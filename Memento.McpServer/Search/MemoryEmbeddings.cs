@@ -41,7 +41,7 @@ public sealed partial class MemoryEmbeddings : IDisposable
         _queries = new QueryEmbeddings(generator);
         if (vectors is not null)
         {
-            _worker = new EmbeddingWorker(generator, vectors, ModelId, time ?? TimeProvider.System, _logger);
+            _worker = new EmbeddingWorker(generator, vectors, ModelId, time ?? TimeProvider.System, _logger) { PeerGrace = options.PeerVectorGrace };
         }
 
         // Loading the local model takes a second or two of CPU: start it now, off the request path.

@@ -45,6 +45,19 @@ public sealed record SearchOptions
     [Range(-1.0, 1.0, ErrorMessage = "Memento:Search:MinSimilarity must be between {1} and {2}.")]
     public double MinSimilarity { get; init; } = 0.2;
 
+    /// <summary>
+    /// Which word matches take part in the fusion: <c>true</c> (default), the memories holding every word
+    /// of the query; <c>false</c>, those holding any. Any-word matches of a question put in other words are
+    /// mostly noise that pushes the memories found by meaning down (docs/benchmarks.md).
+    /// </summary>
+    public bool FuseEveryWordOnly { get; init; } = true;
+
+    /// <summary>
+    /// How long a replica waits for the vector of a memory another replica wrote before it computes the
+    /// vector itself (the writer may have stopped, or the file was edited by hand). Default 30 s.
+    /// </summary>
+    public TimeSpan PeerVectorGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a search waits for its query's embedding before it ranks by words alone (default 5 s).</summary>
     public TimeSpan QueryEmbeddingTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -16,7 +16,7 @@ public static class StorageExtensions
     /// Semantic ranking is used unless <c>Memento:Search:Embeddings</c> is <c>off</c>, with the
     /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> that <see cref="EmbeddingExtensions.AddMementoEmbeddings"/>
     /// registers; memory vectors are kept in the registered <see cref="Memento.McpServer.Embeddings.IVectorStore"/>,
-    /// by default beside the memories (<see cref="Memento.McpServer.Embeddings.FileVectorStore"/>).
+    /// by default beside the memories (<see cref="FileVectorStore"/>).
     /// </summary>
     public static IHostApplicationBuilder AddMementoStorage(this IHostApplicationBuilder builder)
     {

@@ -1,7 +1,7 @@
-using Memento.McpServer.Embeddings;
+using Memento.McpServer.Storage;
 using Memento.Tests.Infrastructure;
 
-namespace Memento.Tests.Embeddings;
+namespace Memento.Tests.Storage;
 
 public sealed class FileVectorStoreTests
 {

@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Memento.McpServer.Storage;
+using Memento.McpServer.Embeddings;
 
-namespace Memento.McpServer.Embeddings;
+namespace Memento.McpServer.Storage;
 
 /// <summary>
 /// Vectors as small files beside the memories: <c>&lt;root&gt;/&lt;user&gt;/.vectors/&lt;model&gt;/&lt;hash&gt;.vec</c>,
@@ -19,6 +19,13 @@ public sealed class FileVectorStore(string root) : IVectorStore
     private static readonly byte[] s_magic = "MVEC"u8.ToArray();
 
     public string Root { get; } = Path.GetFullPath(root);
+
+    /// <summary>The folders of a user's vectors, one a model (where temp files of a crash may be left).</summary>
+    public static IEnumerable<string> ModelFolders(string userDirectory)
+    {
+        var folder = Path.Combine(userDirectory, Folder);
+        return Directory.Exists(folder) ? Directory.EnumerateDirectories(folder) : [];
+    }
 
     public async ValueTask<float[]?> GetAsync(string user, string contentHash, string modelId, CancellationToken cancellationToken = default)
     {

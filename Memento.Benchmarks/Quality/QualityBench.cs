@@ -118,7 +118,7 @@ internal static class QualityBench
                 ("local, k=60, similarity weight 0.5", new SearchOptions { SemanticWeight = 0.5 }, true),
                 ("local, k=60, similarity weight 2", new SearchOptions { SemanticWeight = 2 }, true),
                 ("local, k=60, similarity only (weight 100)", new SearchOptions { SemanticWeight = 100 }, true),
-                ("local, k=60, min similarity 0", new SearchOptions { MinSimilarity = 0 }, true),
+                ("local, k=60, min similarity 0.2", new SearchOptions { MinSimilarity = 0.2 }, true),
                 ("local, k=60, min similarity 0.3", new SearchOptions { MinSimilarity = 0.3 }, true),
                 ("local, k=60, min similarity 0.4", new SearchOptions { MinSimilarity = 0.4 }, true),
             };

@@ -41,9 +41,9 @@ public sealed record SearchOptions
     [Range(0.0, 100.0, ErrorMessage = "Memento:Search:SemanticWeight must be between {1} and {2}.")]
     public double SemanticWeight { get; init; } = 1.0;
 
-    /// <summary>Memories less similar than this (cosine) to the query are not candidates by meaning (default 0.2).</summary>
+    /// <summary>Memories less similar than this (cosine) to the query are not candidates by meaning (default 0: any positive similarity).</summary>
     [Range(-1.0, 1.0, ErrorMessage = "Memento:Search:MinSimilarity must be between {1} and {2}.")]
-    public double MinSimilarity { get; init; } = 0.2;
+    public double MinSimilarity { get; init; }
 
     /// <summary>
     /// Which word matches take part in the fusion: <c>true</c> (default), the memories holding every word

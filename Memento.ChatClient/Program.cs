@@ -13,7 +13,8 @@ public sealed class Program
             return await TerminalChat.RunAsync(args[1..]);
         }
 
-        var builder = WebApplication.CreateBuilder(args);
+        // The page and appsettings.json live beside the dll: found from any working directory.
+        var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
         builder.AddServiceDefaults();
         builder.AddMementoChat();

@@ -27,6 +27,18 @@ public interface IMemoryStore
     /// <summary>Moves the memory to the user's trash (purged after the retention period). False when there was none.</summary>
     Task<bool> DeleteAsync(string user, string id, CancellationToken cancellationToken = default);
 
+    /// <summary>The memories in the user's trash, most recently deleted first, paged (<c>limit</c> 1 to 100).</summary>
+    /// <exception cref="MemoryValidationException">Bad user id, limit or cursor.</exception>
+    Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves the most recently deleted copy of a memory back out of the trash, with its id, dates and content.
+    /// Idempotent: when the memory is already back (restored before, or never deleted) it is returned with
+    /// <see cref="RestoreResult.Restored"/> false and the trash is left alone.
+    /// </summary>
+    /// <exception cref="MemoryNotFoundException">Neither the memory nor a trashed copy of it exists (purged, or never there).</exception>
+    Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default);
+
     /// <summary>The user's memories, newest first, filtered and paged.</summary>
     Task<Page<MemorySummary>> ListAsync(string user, ListQuery query, CancellationToken cancellationToken = default);
 
@@ -78,6 +90,12 @@ public sealed record MemorySummary(
     DateTimeOffset Updated,
     int ContentLength,
     string Preview);
+
+/// <summary>A memory in the trash: what it was, when it was deleted and when it will be purged for good.</summary>
+public sealed record TrashedMemory(MemorySummary Memory, DateTimeOffset Deleted, DateTimeOffset PurgeAfter);
+
+/// <summary>The memory after a restore, and whether this call moved it back (false: it was already there).</summary>
+public sealed record RestoreResult(Memory Memory, bool Restored);
 
 /// <summary>How a tag filter combines several tags.</summary>
 public enum TagMatch

@@ -3,7 +3,8 @@ if (MementoCommandLine.IsCommand(args))
     return await MementoCommandLine.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json lives beside the dll: read from any working directory (desktop MCP hosts start us anywhere).
+var builder = WebApplication.CreateBuilder(ContentRoot.Options(args));
 
 builder.AddServiceDefaults();
 builder.AddMementoServer();

@@ -129,6 +129,16 @@ public sealed record ToolResult(bool IsError, string Text, JsonElement? Structur
         return Memory() is { } memory ? [memory.Id] : [];
     }
 
+    /// <summary>A call's string argument, whether it was given as a string or as JSON.</summary>
+    public static string? GetArgument(IDictionary<string, object?>? arguments, string name) =>
+        arguments is not null && arguments.TryGetValue(name, out var value) ? value switch
+        {
+            null => null,
+            string s => s,
+            JsonElement { ValueKind: JsonValueKind.String } e => e.GetString(),
+            _ => value.ToString(),
+        } : null;
+
     internal static MemoryView? ReadMemory(JsonElement element)
     {
         if (element.ValueKind != JsonValueKind.Object)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Memento.ChatClient.Agent;
 using Microsoft.Extensions.AI;
@@ -64,11 +65,17 @@ public sealed partial class OfflineChatClient(TimeProvider time, TimeZoneInfo zo
 
     private ChatMessage Answer(IReadOnlyList<ChatMessage> history, ChatOptions? options)
     {
+        var tools = options?.Tools?.OfType<AIFunction>().Select(t => t.Name).ToHashSet() ?? [];
         var last = history.Count > 0 ? history[^1] : null;
         if (last is not null && last.Contents.OfType<FunctionResultContent>().ToList() is { Count: > 0 } results)
         {
+            if (results.Count == 1 && FollowUp(history, results[0], tools) is { } next)
+            {
+                return next;
+            }
+
             var replies = results.Select(r => PhraseResult(history, r));
-            return new ChatMessage(ChatRole.Assistant, string.Join("\n\n", replies));
+            return new ChatMessage(ChatRole.Assistant, string.Join("\n\n", replies.Distinct()));
         }
 
         var text = last?.Role == ChatRole.User ? last.Text : "";
@@ -77,60 +84,150 @@ public sealed partial class OfflineChatClient(TimeProvider time, TimeZoneInfo zo
             return new ChatMessage(ChatRole.Assistant, $"You are {user}.");
         }
 
-        var intent = _parser.Parse(text, RecentIds(history));
-        if (intent.Tool is null)
-        {
-            return new ChatMessage(ChatRole.Assistant, intent.Reply ?? "");
-        }
+        var intent = _parser.Parse(text, Recent(history));
+        return intent.Tool is null ? new ChatMessage(ChatRole.Assistant, intent.Reply ?? "") : Calls(intent, tools);
+    }
 
-        var tools = options?.Tools?.OfType<AIFunction>().Select(t => t.Name).ToHashSet() ?? [];
-        if (!tools.Contains(intent.Tool))
+    private static ChatMessage Calls(OfflineIntent intent, HashSet<string> tools)
+    {
+        if (!tools.Contains(intent.Tool!))
         {
             return new ChatMessage(ChatRole.Assistant, tools.Count == 0
                 ? "I cannot do that right now: the Memento server's tools are not available."
                 : $"The Memento server does not offer {intent.Tool}, so I cannot do that.");
         }
 
-        var call = new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..12], intent.Tool, intent.Arguments.ToDictionary(p => p.Key, p => p.Value));
-        if (intent.Purpose is not null)
+        var calls = new List<AIContent>();
+        foreach (var arguments in intent.AllArguments)
         {
-            call.AdditionalProperties = new AdditionalPropertiesDictionary { [PurposeKey] = intent.Purpose };
+            var call = new FunctionCallContent("call_" + Guid.NewGuid().ToString("N")[..12], intent.Tool!, arguments.ToDictionary(p => p.Key, p => p.Value));
+            if (intent.Purpose is not null)
+            {
+                call.AdditionalProperties = new AdditionalPropertiesDictionary { [PurposeKey] = intent.Purpose };
+            }
+
+            calls.Add(call);
         }
 
-        return new ChatMessage(ChatRole.Assistant, [call]);
+        return new ChatMessage(ChatRole.Assistant, calls);
+    }
+
+    /// <summary>
+    /// A second step after a result: an edit in plain words reads the memory, then writes it back with only
+    /// that part changed; a search made to delete one memory asks whether to delete what it found.
+    /// </summary>
+    private ChatMessage? FollowUp(IReadOnlyList<ChatMessage> history, FunctionResultContent result, HashSet<string> tools)
+    {
+        var call = FindCall(history, result.CallId);
+        var purpose = Purpose(call);
+        var view = ToolResult.From(result.Result);
+        if (result.Exception is not null || view.IsError || purpose is null)
+        {
+            return null;
+        }
+
+        if (purpose == "delete" && view.Items() is { Count: > 0 } found)
+        {
+            return new ChatMessage(ChatRole.Assistant, found.Count == 1
+                ? "I found 1 memory" + _phraser.About("retrieve_memories", Arguments(call)) + ". " + OfflineIntentParser.ConfirmDelete([Recent(found[0])])
+                : _phraser.Phrase(call!.Name, Arguments(call), view, purpose));
+        }
+
+        if (purpose.StartsWith(OfflineIntentParser.EditPurpose, StringComparison.Ordinal) && view.Memory() is { Content: { } content } memory)
+        {
+            var change = JsonSerializer.Deserialize<string[]>(purpose[OfflineIntentParser.EditPurpose.Length..])!;
+            if (PlainEdit.Apply(content, change[0], change[1]) is not { } edited)
+            {
+                return new ChatMessage(ChatRole.Assistant,
+                    $"I could not find \"{change[0]}\" in \"{memory.Title}\" ({memory.Id}), so nothing was changed. Say the exact words to change, e.g. \"change Oct 3 to Oct 10 in it\".");
+            }
+
+            var update = new OfflineIntent("update_memory", new Dictionary<string, object?> { ["memory_id"] = memory.Id, ["content"] = edited.Content }, null,
+                "edited:" + JsonSerializer.Serialize(new[] { edited.Replaced, change[1] }));
+            return Calls(update, tools);
+        }
+
+        return null;
     }
 
     private string PhraseResult(IReadOnlyList<ChatMessage> history, FunctionResultContent result)
     {
-        var call = history.SelectMany(m => m.Contents).OfType<FunctionCallContent>().LastOrDefault(c => c.CallId == result.CallId);
-        var tool = call?.Name ?? "";
-        var arguments = (IReadOnlyDictionary<string, object?>?)call?.Arguments?.AsReadOnly() ?? new Dictionary<string, object?>();
-        var purpose = call?.AdditionalProperties?.TryGetValue(PurposeKey, out var p) == true ? p as string : null;
+        var call = FindCall(history, result.CallId);
         if (result.Exception is not null)
         {
             return $"That did not work: {result.Exception.Message}";
         }
 
-        return _phraser.Phrase(tool, arguments, ToolResult.From(result.Result), purpose);
+        return _phraser.Phrase(call?.Name ?? "", Arguments(call), ToolResult.From(result.Result), Purpose(call));
     }
 
-    /// <summary>Memory ids from the most recent tool result that had any: "it", "the second one".</summary>
-    private static List<string> RecentIds(IReadOnlyList<ChatMessage> history)
+    private static FunctionCallContent? FindCall(IReadOnlyList<ChatMessage> history, string callId) =>
+        history.SelectMany(m => m.Contents).OfType<FunctionCallContent>().LastOrDefault(c => c.CallId == callId);
+
+    private static IReadOnlyDictionary<string, object?> Arguments(FunctionCallContent? call) =>
+        (IReadOnlyDictionary<string, object?>?)call?.Arguments?.AsReadOnly() ?? new Dictionary<string, object?>();
+
+    private static string? Purpose(FunctionCallContent? call) =>
+        call?.AdditionalProperties?.TryGetValue(PurposeKey, out var p) == true ? p as string : null;
+
+    private static RecentMemory Recent(MemoryView m) => new(m.Id, m.Title, m.Snippet);
+
+    /// <summary>
+    /// What earlier answers showed, newest first: the last list or search (or trash) in its order, the last single
+    /// memory shown, stored, changed or restored, the memories deleted by the last delete, and a delete question
+    /// still waiting for its answer (the engine's own last message asked it).
+    /// </summary>
+    internal static RecentMemories Recent(IReadOnlyList<ChatMessage> history)
     {
-        for (var i = history.Count - 1; i >= 0; i--)
+        IReadOnlyList<RecentMemory>? list = null;
+        string? single = null;
+        IReadOnlyList<string>? deleted = null;
+        var singleDone = false;
+        for (var i = history.Count - 1; i >= 0 && (list is null || deleted is null || !singleDone); i--)
         {
-            foreach (var result in history[i].Contents.OfType<FunctionResultContent>().Reverse())
+            var results = history[i].Contents.OfType<FunctionResultContent>().Reverse().ToList();
+            if (results.Count == 0)
             {
-                var ids = ToolResult.From(result.Result).Ids();
-                if (ids.Count > 0)
+                continue;
+            }
+
+            var calls = results.Select(r => FindCall(history, r.CallId)).ToList();
+            if (deleted is null && calls.Count > 0 && calls.All(c => c?.Name == "delete_memory"))
+            {
+                var ok = results.Zip(calls).Where(p => p.First.Exception is null && !ToolResult.From(p.First.Result).IsError)
+                    .Select(p => ToolResult.GetArgument(p.Second!.Arguments, "memory_id")).OfType<string>().Reverse().ToList();
+                if (ok.Count > 0)
                 {
-                    return [.. ids];
+                    deleted = ok;
+                    singleDone = true; // "it" after a delete is the deleted memory's business: restore takes it from here
+                }
+            }
+
+            foreach (var result in results)
+            {
+                var view = ToolResult.From(result.Result);
+                if (view.Items() is { } items)
+                {
+                    list ??= [.. items.Select(Recent)];
+                    singleDone = true;
+                }
+                else if (!singleDone && view.Memory() is { } memory)
+                {
+                    single = memory.Id;
+                    singleDone = true;
                 }
             }
         }
 
-        return [];
+        // A question asked in the engine's last answer waits for this message's yes or no, and no longer.
+        var lastAnswer = history.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? "";
+        var marker = lastAnswer.IndexOf(OfflineIntentParser.ConfirmDeleteMarker, StringComparison.Ordinal);
+        IReadOnlyList<string>? awaiting = marker < 0 ? null : [.. AskedId().Matches(lastAnswer[..marker]).Select(m => m.Groups["id"].Value)];
+        return new RecentMemories(list ?? [], single, deleted, awaiting);
     }
+
+    [GeneratedRegex(@"\(id (?<id>[^)\s]+)\)")]
+    private static partial Regex AskedId();
 
     [GeneratedRegex(@"\S+\s*|\s+")]
     private static partial Regex Piece();

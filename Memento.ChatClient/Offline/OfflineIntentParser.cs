@@ -13,11 +13,34 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
         • remember: the wifi password is on the fridge  (store; add "tagged home, wifi" for tags)
         • find my notes about the budget from last week  (search)
         • list my memories tagged work this month  (list; also today, yesterday, 3 days ago, since March 1, in June)
-        • show 01JD3W…  or  show the first one  (open a memory)
-        • rename 01JD3W… to Budget review · tag it with finance · update it to say …
-        • delete 01JD3W…  or  forget the note about the dentist
+        • show the second one · open the 2nd · show the one about Dana · show it  (after a list)
+        • change Oct 3 to Oct 10 in that note · change the beta date in it to Oct 10
+        • rename it to Budget review · tag it with finance · update it to say …
+        • delete it · delete the second one (I ask first) · forget the note about the dentist
+        • undo · restore it · show my trash
         • stats · who am I · help
         """;
+
+    /// <summary>What the engine says when it does not understand: never a silent keyword search.</summary>
+    public const string NotUnderstood =
+        "I can store a note (\"remember: …\"), find or list memories (\"find my notes about the budget from last week\"), " +
+        "show, change, delete and restore them (\"show the second one\", \"undo\", \"show my trash\"), and give stats. Type help for more.";
+
+    public const string EnglishOnly =
+        "English only for now: I understand English sentences such as \"remember: …\", \"find my notes from yesterday\" or \"show my trash\". Type help for more.";
+
+    /// <summary>The question the engine asks before deleting by position or several at once; a "yes" answers it.</summary>
+    public const string ConfirmDeleteMarker = "Say \"yes\" to delete";
+
+    // Words of other languages a person would start a request with, and that English sentences do not use.
+    private static readonly HashSet<string> ForeignWords =
+    [
+        "qué", "que", "guardé", "guarde", "ayer", "hoy", "mañana", "notas", "nota", "dónde", "cómo", "cuál", "cuándo", "busca", "buscar",
+        "muestra", "muéstrame", "mostrar", "recuerda", "recuérdame", "borra", "borrar", "mis", "tengo", "sobre", "por", "favor", "también",
+        "quoi", "où", "hier", "aujourd'hui", "mes", "cherche", "montre", "montre-moi", "rappelle", "supprime", "j'ai", "qu'est-ce", "est-ce",
+        "ich", "habe", "meine", "gestern", "heute", "zeige", "zeig", "suche", "lösche", "erinnere", "notizen", "bitte", "wo", "mir",
+        "ontem", "hoje", "minhas", "meus", "mostre", "procure", "você", "não", "ieri", "oggi", "mostra", "cerca", "mie", "miei", "cosa",
+    ];
 
     private static readonly HashSet<string> Filler =
     [
@@ -29,7 +52,10 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
     ];
 
     /// <summary>Understands <paramref name="utterance"/>; <paramref name="recentIds"/> are memory ids from earlier answers, newest list first, for "it" and "the second one".</summary>
-    public OfflineIntent Parse(string utterance, IReadOnlyList<string> recentIds)
+    public OfflineIntent Parse(string utterance, IReadOnlyList<string> recentIds) => Parse(utterance, RecentMemories.FromIds(recentIds));
+
+    /// <summary>Understands <paramref name="utterance"/> against what earlier answers showed (<paramref name="recent"/>).</summary>
+    public OfflineIntent Parse(string utterance, RecentMemories recent)
     {
         var original = utterance.Trim();
         var text = original.ToLowerInvariant().TrimEnd('.', '!', '?', ' ');
@@ -43,9 +69,62 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
             return OfflineIntent.Say(HelpText);
         }
 
+        if (Yes().IsMatch(text) || No().IsMatch(text))
+        {
+            var yes = Yes().IsMatch(text);
+            if (recent.Awaiting.Count == 0)
+            {
+                return OfflineIntent.Say(yes ? "There is no question waiting for a yes. " + NotUnderstood : "All right, nothing was changed.");
+            }
+
+            return yes
+                ? OfflineIntent.ForEach("delete_memory", recent.Awaiting)
+                : OfflineIntent.Say(recent.Awaiting.Count == 1 ? "All right, I kept it; nothing was deleted." : "All right, I kept them; nothing was deleted.");
+        }
+
         if (Greeting().IsMatch(text))
         {
             return OfflineIntent.Say("Hello! Tell me something to remember, or ask me to find a note. Type help for examples.");
+        }
+
+        var store = Store().Match(text);
+        if (!store.Success && IsOtherLanguage(original))
+        {
+            return OfflineIntent.Say(EnglishOnly);
+        }
+
+        if (Undo().IsMatch(text))
+        {
+            return recent.Deleted.Count > 0
+                ? OfflineIntent.ForEach("restore_memory", recent.Deleted)
+                : OfflineIntent.Say("There is nothing I can undo: I undo a delete made in this conversation by restoring it from the trash. Say \"show my trash\" to see what was deleted.");
+        }
+
+        if (Trash().IsMatch(text))
+        {
+            var args = new Dictionary<string, object?>();
+            if (Count().Match(text) is { Success: true } count)
+            {
+                args["limit"] = TimePhrases.ParseNumber(count.Groups["n"].Value);
+            }
+
+            return OfflineIntent.Call("list_trash", args);
+        }
+
+        if (Restore().Match(text) is { Success: true } restore)
+        {
+            var rest = restore.Groups["rest"].Value;
+            var target = Pronouns().IsMatch(rest) && recent.Deleted.Count > 0
+                ? new Resolved([.. recent.Deleted.Select(id => new RecentMemory(id, ""))], false, null)
+                : References.Resolve(original, rest, recent);
+            if (target.Problem is { } problem)
+            {
+                return OfflineIntent.Say(problem);
+            }
+
+            return target.Found
+                ? OfflineIntent.ForEach("restore_memory", [.. target.Memories.Select(m => m.Id)])
+                : OfflineIntent.Say("Which memory should I restore? Say \"show my trash\", then \"restore the first one\".");
         }
 
         if (Stats().IsMatch(text))
@@ -58,37 +137,66 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
             return OfflineIntent.Call("list_users", new Dictionary<string, object?>());
         }
 
+        if (Unsupported().Match(text) is { Success: true } unsupported)
+        {
+            var suggestion = unsupported.Groups["what"].Success ? $" To keep it as a note, say \"remember: {original[unsupported.Groups["what"].Index..].Trim()}\"." : "";
+            return OfflineIntent.Say($"I did not understand that as something I can do: I keep and find notes, but I cannot set reminders, send messages or book things.{suggestion} {NotUnderstood}");
+        }
+
         if (Delete().Match(text) is { Success: true } delete)
         {
             var rest = delete.Groups["rest"].Value;
-            if (FindId(original, rest, recentIds) is { } id)
+            var target = References.Resolve(original, rest, recent);
+            if (target.Problem is { } problem)
             {
-                return OfflineIntent.Call("delete_memory", new Dictionary<string, object?> { ["memory_id"] = id });
+                return OfflineIntent.Say(problem);
+            }
+
+            if (target.Found)
+            {
+                // By position or several at once, a slip costs more: ask first. An id or "it" is clear enough (and "undo" brings it back).
+                return target.ByPosition || target.Memories.Count > 1
+                    ? OfflineIntent.Say(ConfirmDelete(target.Memories))
+                    : OfflineIntent.Call("delete_memory", new Dictionary<string, object?> { ["memory_id"] = target.Id });
             }
 
             var search = Filters(rest, out var query);
             if (query.Length == 0)
             {
-                return OfflineIntent.Say("Which memory should I delete? Give its id (find it first with \"find …\").");
+                return OfflineIntent.Say("Which memory should I delete? Give its id, or find it first with \"find …\" and say \"delete the first one\".");
             }
 
             search["query"] = query;
             return OfflineIntent.Call("retrieve_memories", Order(search), "delete");
         }
 
-        if (Update().Match(text) is { Success: true } update)
+        if (ParseEdit(original, recent) is { } edit)
         {
-            return ParseUpdate(original, update, recentIds);
+            return edit;
         }
 
-        if (Store().Match(text) is { Success: true } store)
+        if (Update().Match(text) is { Success: true } update)
+        {
+            return ParseUpdate(original, update, recent);
+        }
+
+        if (store.Success)
         {
             return ParseStore(original, store);
         }
 
-        if (Show().Match(text) is { Success: true } show && FindId(original, show.Groups["rest"].Value, recentIds) is { } showId)
+        if (Show().Match(text) is { Success: true } show)
         {
-            return OfflineIntent.Call("get_memory_content", new Dictionary<string, object?> { ["memory_id"] = showId });
+            var target = References.Resolve(original, show.Groups["rest"].Value, recent);
+            if (target.Problem is { } problem)
+            {
+                return OfflineIntent.Say(problem);
+            }
+
+            if (target.Found)
+            {
+                return OfflineIntent.ForEach("get_memory_content", [.. target.Memories.Select(m => m.Id)]);
+            }
         }
 
         if (Find().Match(text) is { Success: true } find)
@@ -115,17 +223,77 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
             return OfflineIntent.Call("retrieve_memories", Order(args));
         }
 
+        // Bare keywords ("budget review") and questions ("where is the car parked") are searches; any other sentence is not guessed at.
         var fallback = Filters(text, out var words);
-        if (words.Length == 0)
+        var looksLikeKeywords = Question().IsMatch(text) || (WordCount(text) <= 4 && !Personal().IsMatch(text));
+        if (words.Length == 0 || !looksLikeKeywords)
         {
-            return fallback.Count > 0
+            return words.Length == 0 && fallback.Count > 0
                 ? OfflineIntent.Call("list_memories", Order(fallback))
-                : OfflineIntent.Say("I did not understand that. Type help for the sentences I know.");
+                : OfflineIntent.Say($"I did not understand \"{Shorten(original)}\". {NotUnderstood}");
         }
 
         fallback["query"] = words;
         return OfflineIntent.Call("retrieve_memories", Order(fallback));
     }
+
+    /// <summary>The question asked before a delete by position or of several memories (its ids are read back when the answer is yes).</summary>
+    public static string ConfirmDelete(IReadOnlyList<RecentMemory> memories)
+    {
+        static string Name(RecentMemory m) => m.Title.Length > 0 ? $"\"{m.Title}\" (id {m.Id})" : $"(id {m.Id})";
+        if (memories.Count == 1)
+        {
+            return $"Delete {Name(memories[0])}? {ConfirmDeleteMarker} it, or \"no\" to keep it.";
+        }
+
+        var lines = string.Concat(memories.Select((m, i) => $"\n{i + 1}. {Name(m)}"));
+        return $"Delete these {memories.Count} memories?{lines}\n{ConfirmDeleteMarker} them, or \"no\" to keep them.";
+    }
+
+    /// <summary>"change X to Y in &lt;reference&gt;": read the memory first, then change only that part (see <see cref="PlainEdit"/>).</summary>
+    private static OfflineIntent? ParseEdit(string original, RecentMemories recent)
+    {
+        foreach (var pattern in new[] { EditInFirst(), EditInLast(), EditInFront() })
+        {
+            if (pattern.Match(original) is not { Success: true } edit)
+            {
+                continue;
+            }
+
+            var target = References.Resolve(edit.Groups["ref"].Value, edit.Groups["ref"].Value.ToLowerInvariant(), recent);
+            if (target.Problem is { } problem)
+            {
+                return OfflineIntent.Say(problem);
+            }
+
+            if (target.Found && target.Memories.Count == 1)
+            {
+                var change = System.Text.Json.JsonSerializer.Serialize(new[] { edit.Groups["from"].Value.Trim(), edit.Groups["to"].Value.Trim().Trim('"', '\'', '“', '”') });
+                return OfflineIntent.Call("get_memory_content", new Dictionary<string, object?> { ["memory_id"] = target.Id }, EditPurpose + change);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The purpose of the read that an edit starts with; the change follows as a JSON pair [from, to].</summary>
+    public const string EditPurpose = "edit:";
+
+    private static bool IsOtherLanguage(string original)
+    {
+        if (original.Contains('¿') || original.Contains('¡') || original.Any(c => char.IsLetter(c) && c > '\u024F'))
+        {
+            return true;
+        }
+
+        var words = Words().Matches(original.ToLowerInvariant()).Select(m => m.Value).ToList();
+        var foreign = words.Count(ForeignWords.Contains);
+        return foreign >= 2 || (foreign == 1 && words.Count <= 3);
+    }
+
+    private static int WordCount(string text) => Words().Matches(text).Count;
+
+    private static string Shorten(string text) => text.Length <= 60 ? text : text[..59] + "…";
 
     private OfflineIntent ParseStore(string original, Match store)
     {
@@ -192,14 +360,22 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
         return OfflineIntent.Call("store_memory", args);
     }
 
-    private static OfflineIntent ParseUpdate(string original, Match update, IReadOnlyList<string> recentIds)
+    private static OfflineIntent ParseUpdate(string original, Match update, RecentMemories recent)
     {
         var verb = update.Groups["verb"].Value;
         var rest = update.Groups["rest"].Value;
-        var id = FindId(original, rest, recentIds);
+        // The reference is in front of the new value: "rename it to The first draft" is about "it".
+        var keyword = AfterKeyword().Match(rest);
+        var target = References.Resolve(original, keyword.Success ? rest[..keyword.Index] : rest, recent);
+        if (target.Problem is { } problem)
+        {
+            return OfflineIntent.Say(problem);
+        }
+
+        var id = target.Id;
         if (id is null)
         {
-            return OfflineIntent.Say("Which memory should I change? Give its id, e.g. \"rename 01JD3W… to Budget\" (find it first with \"find …\").");
+            return OfflineIntent.Say("Which memory should I change? Give its id, e.g. \"rename 01JD3W… to Budget\", or say \"rename the first one to …\" after a list.");
         }
 
         var originalRest = original[update.Groups["rest"].Index..];
@@ -293,40 +469,6 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
         return args;
     }
 
-    private static string? FindId(string original, string rest, IReadOnlyList<string> recentIds)
-    {
-        foreach (Match token in IdToken().Matches(original))
-        {
-            var value = token.Value;
-            if (recentIds.Contains(value) || (value.Count(char.IsDigit) >= 2 && !IsoDate().IsMatch(value)))
-            {
-                return value;
-            }
-        }
-
-        if (recentIds.Count == 0)
-        {
-            return null;
-        }
-
-        var reference = Reference().Match(rest);
-        if (!reference.Success)
-        {
-            return null;
-        }
-
-        var index = reference.Groups["ord"].Value switch
-        {
-            "second" or "2nd" => 1,
-            "third" or "3rd" => 2,
-            "fourth" or "4th" => 3,
-            "fifth" or "5th" => 4,
-            "" when reference.Groups["n"].Success => int.Parse(reference.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) - 1,
-            _ => 0,
-        };
-        return index >= 0 && index < recentIds.Count ? recentIds[index] : null;
-    }
-
     private static IEnumerable<string> SplitTags(string list) =>
         TagSplit().Split(list)
             .Select(t => t.Trim().TrimStart('#').Trim('.', ',', ';', '"', '\'', ')', '(').ToLowerInvariant())
@@ -358,7 +500,7 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
     [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?<verb>update|change|edit|rename|retitle|retag|tag|modify|replace|set)\b(?<rest>.*)$")]
     private static partial Regex Update();
 
-    [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:store|remember|save|note down|note|keep|memorize|memorise|jot down|record|add a note|make a note|take a note)\b[,]?(?<rest>.*)$")]
+    [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:store|remember|save|note down|note|keep|memorize|memorise|jot down|record|add a note|make a note|take a note)\b[,]?(?<rest>.*)$", RegexOptions.Singleline)]
     private static partial Regex Store();
 
     [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:show|open|read|display|get|view|see)\b(?<rest>.*)$")]
@@ -397,14 +539,41 @@ public sealed partial class OfflineIntentParser(TimePhrases time)
     [GeneratedRegex(@"[\w'.-]+")]
     private static partial Regex Words();
 
-    [GeneratedRegex(@"(?<![\w-])[0-9A-Za-z][0-9A-Za-z_-]{5,}(?![\w-])")]
-    private static partial Regex IdToken();
+    [GeneratedRegex(@"^(?:yes|yes please|yep|yeah|y|sure|ok|okay|confirm|do it|go ahead|yes,? delete (?:it|them)|delete (?:it|them) anyway)$")]
+    private static partial Regex Yes();
 
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
-    private static partial Regex IsoDate();
+    [GeneratedRegex(@"^(?:no|nope|n|cancel|stop|keep it|keep them|don'?t|do not|no,? (?:keep|thanks).*)$")]
+    private static partial Regex No();
 
-    [GeneratedRegex(@"^\s*(?:the\s+(?:title|tags?|content|text)\s+(?:of|on)\s+)?(?:(?:memory|note)\s+)?(?:it|that\s+one|this\s+one|that|this|the\s+(?<ord>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last|latest)(?:\s+one)?|(?:number|no\.?|#)\s*(?<n>\d+))\b")]
-    private static partial Regex Reference();
+    [GeneratedRegex(@"^(?:please\s+)?(?:undo|undo (?:that|it|the delete|the deletion|my last delete)|oops,? undo|take that back)$")]
+    private static partial Regex Undo();
+
+    [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:(?:show|list|open|view|display|check|see|browse)\s+)?(?:me\s+)?(?:what'?s\s+in\s+|what\s+is\s+in\s+)?(?:my\s+|the\s+)?(?:trash|bin|recycle\s+bin|wastebasket|deleted\s+(?:memories|notes|items)|recently\s+deleted(?:\s+(?:memories|notes))?)(?:\s+(?:please|folder|can))?$|^what(?:'?s| is| have i| did i)\s+(?:in\s+(?:my|the)\s+trash|deleted(?: recently)?)$")]
+    private static partial Regex Trash();
+
+    [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:(?:restore|recover|undelete|bring\s+back|get\s+back|put\s+back)\b(?<rest>.*)|(?:bring|get|put)\s+(?<rest>it|that|them|this(?:\s+one)?|those|these)\s+back\b.*)$")]
+    private static partial Regex Restore();
+
+    [GeneratedRegex(@"^\s*(?:it|that|this|them|those|these|that one|this one)(?:\s+back)?(?:\s+(?:please|again))?\s*$")]
+    private static partial Regex Pronouns();
+
+    [GeneratedRegex(@"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:change|replace|correct|fix|update|edit)\s+(?<from>.+?)\s+in\s+(?<ref>it|that|this|th(?:at|is)\s+(?:[\w-]+\s+){0,2}(?:note|memory|one|summary)|the\s+[\w-]+(?:\s+one)?|(?:memory|note)?\s*[0-9A-Za-z][0-9A-Za-z_-]{5,})\s+(?:to|with|into|for)\s+(?<to>.+?)[.!]?$", RegexOptions.IgnoreCase)]
+    private static partial Regex EditInFirst();
+
+    [GeneratedRegex(@"^(?:please\s+)?(?:can you\s+|could you\s+)?(?:change|replace|correct|fix|update|edit)\s+(?<from>.+?)\s+(?:to|with|into|for)\s+(?<to>.+?)\s+in\s+(?<ref>.+?)[.!]?$", RegexOptions.IgnoreCase)]
+    private static partial Regex EditInLast();
+
+    [GeneratedRegex(@"^in\s+(?<ref>.+?),\s*(?:change|replace|correct|fix)\s+(?<from>.+?)\s+(?:to|with|into|for)\s+(?<to>.+?)[.!]?$", RegexOptions.IgnoreCase)]
+    private static partial Regex EditInFront();
+
+    [GeneratedRegex(@"^(?:please\s+|can you\s+|could you\s+)?(?:remind|alert|notify|schedule|call|phone|email|e-mail|text|message|send|translate|book|order|buy|play|wake|set\s+(?:an?\s+|up\s+an?\s+)?(?:alarm|timer|reminder|meeting))\b(?:\s+me)?(?:\s+(?:to|that|about))?\s*(?<what>\S.*)?$")]
+    private static partial Regex Unsupported();
+
+    [GeneratedRegex(@"^(?:where|when|what|who|whom|which|how|why)\b")]
+    private static partial Regex Question();
+
+    [GeneratedRegex(@"\b(?:i|me|you|your|can|could|would|should|please|want|need|let'?s|tell|make|give|help)\b")]
+    private static partial Regex Personal();
 
     [GeneratedRegex(@"\s*(?:,|\band\b|\bor\b|&)\s*")]
     private static partial Regex TagSplit();

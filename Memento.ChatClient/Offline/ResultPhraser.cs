@@ -23,12 +23,85 @@ public sealed class ResultPhraser(TimeZoneInfo zone)
             "store_memory" => Stored(result),
             "retrieve_memories" or "list_memories" => Listed(tool, arguments, result, purpose),
             "get_memory_content" => Shown(result),
-            "update_memory" => result.Memory() is { } m ? $"Updated \"{m.Title}\" ({m.Id}){TagsPart(m.Tags)}." : Fallback("Updated.", result),
-            "delete_memory" => $"Deleted {Arg(arguments, "memory_id")}; it waits in your trash until it is purged.",
+            "update_memory" => Updated(result, purpose),
+            "delete_memory" => $"Deleted {Arg(arguments, "memory_id")}; it waits in your trash until it is purged. Say \"undo\" to bring it back.",
+            "list_trash" => Trash(result),
+            "restore_memory" => Restored(result),
             "get_user_stats" => Stats(result),
             "list_users" => Users(result),
             _ => Fallback("Done.", result),
         };
+    }
+
+    private static string Updated(ToolResult result, string? purpose)
+    {
+        if (result.Memory() is not { } m)
+        {
+            return Fallback("Updated.", result);
+        }
+
+        if (purpose?.StartsWith("edited:", StringComparison.Ordinal) == true
+            && JsonSerializer.Deserialize<string[]>(purpose["edited:".Length..]) is [var from, var to])
+        {
+            return $"Changed \"{from}\" to \"{to}\" in \"{m.Title}\" ({m.Id}); the rest is as it was.";
+        }
+
+        return $"Updated \"{m.Title}\" ({m.Id}){TagsPart(m.Tags)}.";
+    }
+
+    private string Trash(ToolResult result)
+    {
+        if (result.Structured is not { ValueKind: JsonValueKind.Object } s || ToolResult.Get(s, "memories") is not { ValueKind: JsonValueKind.Array } items)
+        {
+            return Fallback("", result);
+        }
+
+        var list = items.EnumerateArray().ToList();
+        if (list.Count == 0)
+        {
+            return "Your trash is empty.";
+        }
+
+        var text = new StringBuilder(list.Count == 1 ? "1 memory is in your trash:" : $"{list.Count} memories are in your trash, most recently deleted first:");
+        var n = 0;
+        foreach (var item in list)
+        {
+            n++;
+            var deleted = ParseDate(ToolResult.GetString(item, "deleted"));
+            var purge = ParseDate(ToolResult.GetString(item, "purgeAfter"));
+            text.Append(CultureInfo.InvariantCulture, $"\n{n}. {ToolResult.GetString(item, "title")} (");
+            if (deleted is { } d)
+            {
+                text.Append("deleted ").Append(Day(d)).Append("; ");
+            }
+
+            if (purge is { } p)
+            {
+                text.Append("purged after ").Append(Day(p)).Append("; ");
+            }
+
+            text.Append("id ").Append(ToolResult.GetString(item, "id")).Append(')');
+        }
+
+        if (result.NextCursor() is not null)
+        {
+            text.Append("\nThere are more in the trash.");
+        }
+
+        return text.Append("\nSay \"restore the first one\" to bring one back.").ToString();
+    }
+
+    private static string Restored(ToolResult result)
+    {
+        if (result.Memory() is not { } memory)
+        {
+            return Fallback("Restored.", result);
+        }
+
+        var again = result.Structured is { } s && ToolResult.Get(s, "restored") is { ValueKind: JsonValueKind.False };
+        return again
+            ? $"\"{memory.Title}\" ({memory.Id}) is not in the trash: it is already among your memories."
+            : $"Restored \"{memory.Title}\" ({memory.Id}){TagsPart(memory.Tags)}; it is back among your memories.";
     }
 
     private static string Stored(ToolResult result)
@@ -86,7 +159,7 @@ public sealed class ResultPhraser(TimeZoneInfo zone)
 
         if (purpose == "delete")
         {
-            text.Append("\nTo delete one, say \"delete\" and its id, or \"delete the first one\".");
+            text.Append("\nWhich one? Say \"delete the first one\" (or the second, …), or \"delete them\" for all of them; I ask before deleting.");
         }
         else if (result.NextCursor() is not null)
         {
@@ -159,6 +232,9 @@ public sealed class ResultPhraser(TimeZoneInfo zone)
 
         return Fallback("", result);
     }
+
+    /// <summary>What a list or search was about, e.g. " about \"budget\" tagged work since Mon 9 Nov 2026".</summary>
+    public string About(string tool, IReadOnlyDictionary<string, object?> arguments) => Describe(tool, arguments);
 
     private string Describe(string tool, IReadOnlyDictionary<string, object?> arguments)
     {

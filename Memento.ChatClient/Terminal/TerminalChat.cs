@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Memento.ChatClient.Agent;
 using Memento.ChatClient.Mcp;
@@ -15,17 +17,21 @@ public static class TerminalChat
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ContentRoot.Options(args).ContentRootPath });
         builder.AddServiceDefaults();
         builder.AddMementoChatCore();
 
         // The conversation owns stdout; diagnostics go to stderr and only when they matter (connection
         // failures are already said in plain words in the conversation).
+        // Stack traces never reach the conversation: the MCP client's own reports of a refused connection
+        // are said once, in plain words, by the agent; what else is logged is one line on stderr.
         builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddProvider(new OneLineLoggerProvider(Console.Error));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:ModelContextProtocol"] = "None",
+            ["Logging:LogLevel:Microsoft.Extensions.AI"] = "None",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Polly"] = "Error",
             ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Error",
@@ -39,7 +45,7 @@ public static class TerminalChat
             var agent = host.Services.GetRequiredService<ChatAgent>();
             var server = host.Services.GetRequiredService<MementoServerConnection>();
             var zone = host.Services.GetRequiredService<TimeZoneInfo>();
-            return await LoopAsync(agent, server, zone, Console.In, Console.Out);
+            return await LoopAsync(agent, server, zone, LineEditor.ForConsole(), Console.Out);
         }
         finally
         {
@@ -47,7 +53,7 @@ public static class TerminalChat
         }
     }
 
-    internal static async Task<int> LoopAsync(ChatAgent agent, MementoServerConnection server, TimeZoneInfo zone, TextReader input, TextWriter output)
+    internal static async Task<int> LoopAsync(ChatAgent agent, MementoServerConnection server, TimeZoneInfo zone, LineEditor input, TextWriter output)
     {
         var conversation = "terminal-" + Guid.NewGuid().ToString("N");
         await output.WriteLineAsync("Memento chat");
@@ -57,9 +63,7 @@ public static class TerminalChat
 
         while (true)
         {
-            await output.WriteAsync("you> ");
-            await output.FlushAsync();
-            var line = await input.ReadLineAsync();
+            var line = await input.ReadLineAsync("you> ");
             if (line is null)
             {
                 await output.WriteLineAsync();
@@ -82,8 +86,16 @@ public static class TerminalChat
                     await output.WriteLineAsync($"You are {agent.User}, on the Memento server at {agent.Server.Endpoint} (found through {agent.Server.Source}); answers come from {agent.Provider.Description}.");
                     continue;
                 case "3" or "stats" or "statistics":
-                    var result = ToolResult.From(await server.InvokeToolAsync("get_user_stats", [], CancellationToken.None));
-                    await output.WriteLineAsync("memento> " + new ResultPhraser(zone).Phrase("get_user_stats", new Dictionary<string, object?>(), result, null));
+                    try
+                    {
+                        var result = ToolResult.From(await server.InvokeToolAsync("get_user_stats", [], CancellationToken.None));
+                        await output.WriteLineAsync("memento> " + new ResultPhraser(zone).Phrase("get_user_stats", new Dictionary<string, object?>(), result, null));
+                    }
+                    catch (ServerUnavailableException ex)
+                    {
+                        await output.WriteLineAsync($"  [error] {ex.Message}");
+                    }
+
                     continue;
             }
 
@@ -127,6 +139,16 @@ public static class TerminalChat
         }
     }
 
-    private static string Arguments(IReadOnlyDictionary<string, object?>? arguments) =>
-        arguments is null ? "" : string.Join(", ", arguments.Select(p => $"{p.Key}: {JsonSerializer.Serialize(p.Value)}"));
+    // Arguments as a person reads them: "qué", "+00:00" as typed, not \u00E9 or \u002B escapes.
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>A tool call's arguments on one line, each long value cut short (a 20,000-character note does not fill the screen).</summary>
+    internal static string Arguments(IReadOnlyDictionary<string, object?>? arguments, int maxValue = 80) =>
+        arguments is null ? "" : string.Join(", ", arguments.Select(p => $"{p.Key}: {Shorten(JsonSerializer.Serialize(p.Value, Readable), maxValue)}"));
+
+    private static string Shorten(string json, int max)
+    {
+        var line = json.Replace("\\n", " ", StringComparison.Ordinal).Replace("\\r", "", StringComparison.Ordinal);
+        return line.Length <= max ? line : string.Create(CultureInfo.InvariantCulture, $"{line[..(max - 1)]}…\" ({json.Length:N0} characters)");
+    }
 }

@@ -81,8 +81,9 @@ public static class MementoServerExtensions
                     "Memento keeps the user's memories. Use store_memory to save, retrieve_memories to search by words, " +
                     "list_memories to browse by date or tag, get_memory_content to read one in full. Dates are ISO 8601 (UTC).";
             })
-            .WithTools<MemoryTools>()
-            .WithTools<UserTools>()
+            // The output schemas come from the same serializer options that write the results (see ToolResults).
+            .WithTools<MemoryTools>(ToolResults.StructuredOptions)
+            .WithTools<UserTools>(ToolResults.StructuredOptions)
             .WithResources<MemoryResources>()
             .WithPrompts<MemoryPrompts>()
             .WithListResourcesHandler(MemoryResources.ListAsync)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Win32.SafeHandles;
 
 namespace Memento.McpServer.Storage;
 
@@ -70,82 +69,77 @@ internal static class ChangeLog
     /// Reads what was appended to the log at <paramref name="path"/> since <paramref name="from"/>
     /// (<c>default</c>: the whole log). Null when the log vanished or is not a log in this format.
     /// </summary>
-    public static Update? Read(string path, Position from)
+    public static Update? Read(string path, Position from) => Read(PhysicalFileSystem.Instance, path, from);
+
+    /// <inheritdoc cref="Read(string, Position)"/>
+    public static Update? Read(IFileSystem fileSystem, string path, Position from)
     {
-        SafeFileHandle handle;
-        try
-        {
-            handle = File.OpenHandle(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        // A log being compacted on an SMB share can be missing for a moment: wait for it rather than miss what it holds.
+        using var stream = AtomicFile.OpenRead(fileSystem, path);
+        if (stream is null || !TryReadHeader(stream, out var generation, out var newline))
         {
             return null;
         }
 
-        using (handle)
+        var length = stream.Length;
+        var sameGeneration = generation == from.Generation && length >= from.Offset;
+        if (sameGeneration && length == from.Offset)
         {
-            if (!TryReadHeader(handle, out var generation, out var newline))
-            {
-                return null;
-            }
-
-            var length = RandomAccess.GetLength(handle);
-            var sameGeneration = generation == from.Generation && length >= from.Offset;
-            if (sameGeneration && length == from.Offset)
-            {
-                return new Update(from, [], Gap: false);
-            }
-
-            var start = sameGeneration ? from.Offset : newline + 1;
-            var bytes = new byte[length - start];
-            var total = 0;
-            while (total < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(total), start + total) is var n && n > 0)
-            {
-                total += n;
-            }
-
-            var whole = bytes.AsSpan(0, total).LastIndexOf((byte)'\n') + 1;
-            var changes = new List<Change>();
-            foreach (var line in Encoding.UTF8.GetString(bytes, 0, whole).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (ParseLine(line) is not { } change)
-                {
-                    return new Update(new Position(generation, start + whole, from.Sequence), [], Gap: true);
-                }
-
-                changes.Add(change);
-            }
-
-            var last = changes.Count > 0 ? changes[^1].Sequence : from.Sequence;
-            // Entries follow each other without holes: whatever the reader has not seen must still be in the log.
-            var gap = (changes.Count > 0 && changes[0].Sequence > from.Sequence + 1) || last < from.Sequence;
-            var next = new Position(generation, start + whole, Math.Max(last, from.Sequence));
-            return new Update(next, [.. changes.Where(c => c.Sequence > from.Sequence)], gap);
+            return new Update(from, [], Gap: false);
         }
+
+        var start = sameGeneration ? from.Offset : newline + 1;
+        var bytes = new byte[length - start];
+        stream.Position = start;
+        var total = 0;
+        while (total < bytes.Length && stream.Read(bytes.AsSpan(total)) is var n && n > 0)
+        {
+            total += n;
+        }
+
+        var whole = bytes.AsSpan(0, total).LastIndexOf((byte)'\n') + 1;
+        var changes = new List<Change>();
+        foreach (var line in Encoding.UTF8.GetString(bytes, 0, whole).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (ParseLine(line) is not { } change)
+            {
+                return new Update(new Position(generation, start + whole, from.Sequence), [], Gap: true);
+            }
+
+            changes.Add(change);
+        }
+
+        var last = changes.Count > 0 ? changes[^1].Sequence : from.Sequence;
+        // Entries follow each other without holes: whatever the reader has not seen must still be in the log.
+        var gap = (changes.Count > 0 && changes[0].Sequence > from.Sequence + 1) || last < from.Sequence;
+        var next = new Position(generation, start + whole, Math.Max(last, from.Sequence));
+        return new Update(next, [.. changes.Where(c => c.Sequence > from.Sequence)], gap);
     }
 
     /// <summary>
     /// Whether the log at <paramref name="path"/> holds anything past <paramref name="at"/> (another generation
     /// or more bytes): one open, one small read and one stat. A log that vanished has nothing new to apply.
     /// </summary>
-    public static bool HasMoved(string path, Position at)
+    public static bool HasMoved(string path, Position at) => HasMoved(PhysicalFileSystem.Instance, path, at);
+
+    /// <inheritdoc cref="HasMoved(string, Position)"/>
+    public static bool HasMoved(IFileSystem fileSystem, string path, Position at)
     {
-        try
-        {
-            using var handle = File.OpenHandle(path);
-            return TryReadHeader(handle, out var generation, out _)
-                ? generation != at.Generation || RandomAccess.GetLength(handle) != at.Offset
-                : at != default;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        using var stream = AtomicFile.OpenRead(fileSystem, path);
+        if (stream is null)
         {
             return false;
         }
+
+        return TryReadHeader(stream, out var generation, out _)
+            ? generation != at.Generation || stream.Length != at.Offset
+            : at != default;
     }
 
     /// <summary>This instance's log for one user. Not thread-safe: the store appends under the user's lock.</summary>
-    public sealed class Writer(string userDirectory, string instance, int rewriteAt = RewriteAt)
+    public sealed class Writer(string userDirectory, string instance, int rewriteAt = RewriteAt, IFileSystem? fileSystem = null)
     {
+        private readonly IFileSystem _fileSystem = fileSystem ?? PhysicalFileSystem.Instance;
         private readonly Queue<Change> _recent = new();
         private long _generation;
         private int _entriesInFile;
@@ -180,8 +174,9 @@ internal static class ChangeLog
             var bytes = Encoding.UTF8.GetBytes(Line(change));
             try
             {
-                using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Write);
-                RandomAccess.Write(handle, bytes, RandomAccess.GetLength(handle));
+                using var stream = _fileSystem.OpenWrite(Path);
+                stream.Seek(0, SeekOrigin.End);
+                stream.Write(bytes);
                 return true;
             }
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -208,7 +203,8 @@ internal static class ChangeLog
 
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
             // The log is a cache hint, not the truth: a replica that loses it after a power cut rescans. No flush.
-            AtomicFile.WriteAllText(Path, builder.ToString(), flushToDisk: false, tempTag: System.IO.Path.GetFileName(Path));
+            // On an SMB share another replica reading the log makes the server refuse the replace; AtomicFile retries.
+            AtomicFile.WriteAllText(_fileSystem, Path, builder.ToString(), flushToDisk: false);
             _generation++;
             _entriesInFile = _recent.Count;
             _rewrite = false;
@@ -248,11 +244,16 @@ internal static class ChangeLog
     }
 
     /// <summary>The generation named by a log's first line, and where that line ends; false when it is not a log in this format.</summary>
-    private static bool TryReadHeader(SafeFileHandle handle, out long generation, out int newline)
+    private static bool TryReadHeader(Stream stream, out long generation, out int newline)
     {
         generation = 0;
         Span<byte> head = stackalloc byte[HeaderMax];
-        var read = RandomAccess.Read(handle, head, 0);
+        var read = 0;
+        while (read < head.Length && stream.Read(head[read..]) is var n && n > 0)
+        {
+            read += n;
+        }
+
         newline = head[..read].IndexOf((byte)'\n');
         if (newline < 0)
         {

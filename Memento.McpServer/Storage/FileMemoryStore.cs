@@ -54,7 +54,7 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
             search.Embeddings != EmbeddingProvider.Off ? embeddings : null, vectorStore ?? new FileVectorStore(Root), search, _time, logger);
         var vectors = _embeddings;
         _files = new MemoryFiles(Root, options, _time, logger);
-        _shards = new UserShards(Root, IndexDirectory, InstanceId, options.ChangeLogRewriteAt, vectors.NewVectorSet);
+        _shards = new UserShards(Root, IndexDirectory, InstanceId, options, vectors.NewVectorSet);
         _indexer = new ShardIndexer(_files, vectors, logger);
         _freshness = new ReplicaFreshness(options, _time, InstanceId, _files, _indexer, () => _shards.Disposed);
         _claims = new ContentClaims(_files, _freshness, _indexer);
@@ -189,6 +189,81 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
             }
 
             return true;
+        }
+        finally
+        {
+            writes.Release();
+        }
+    }
+
+    public Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        QueryRules.CheckLimit(limit);
+        var after = TrashCursor.Parse(cursor);
+        cancellationToken.ThrowIfCancellationRequested();
+        var directory = _files.UserDirectory(user);
+        var items = new List<TrashedMemory>(limit + 1);
+        string? last = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Newest deletion first; an id deleted, restored and deleted again shows once (its newest copy),
+        // and an id that is back among the memories does not show at all: what is listed can be restored.
+        foreach (var (key, id, path) in MemoryFiles.TrashFiles(directory).OrderByDescending(f => f.Key, StringComparer.Ordinal))
+        {
+            if (!seen.Add(id) || File.Exists(MemoryFiles.PathOf(directory, id)))
+            {
+                continue;
+            }
+
+            if (after is not null && string.CompareOrdinal(key, after) >= 0)
+            {
+                continue;
+            }
+
+            if (items.Count == limit)
+            {
+                return Task.FromResult(new Page<TrashedMemory>(items, TrashCursor.For(last!)));
+            }
+
+            if (_files.ReadTrashed(id, path) is { } memory)
+            {
+                var deleted = MemoryFiles.DeletedAt(key, path);
+                var summary = new MemorySummary(memory.Id, memory.Title, memory.Tags, memory.Created, memory.Updated, memory.Content.Length, MemoryIndex.Preview(memory.Content));
+                items.Add(new TrashedMemory(summary, deleted, deleted + _options.TrashRetention));
+                last = key;
+            }
+        }
+
+        return Task.FromResult(new Page<TrashedMemory>(items, null));
+    }
+
+    public async Task<RestoreResult> RestoreAsync(string user, string id, CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        MemoryRules.ValidateId(id);
+        using var activity = StorageTelemetry.Source.StartActivity("memento.restore");
+        activity?.SetTag("memento.user", user);
+
+        var shard = _shards.Get(user);
+        var writes = shard.WriteLock(id);
+        await writes.WaitAsync(cancellationToken);
+        try
+        {
+            if (_files.Read(shard.Directory, id) is { } live)
+            {
+                return new RestoreResult(live, Restored: false);
+            }
+
+            if (!_files.MoveOutOfTrash(shard.Directory, id))
+            {
+                return _files.Read(shard.Directory, id) is { } restoredElsewhere ? new RestoreResult(restoredElsewhere, Restored: false) : throw new MemoryNotFoundException(id);
+            }
+
+            var memory = _files.Read(shard.Directory, id) ?? throw new MemoryNotFoundException(id);
+            var info = new FileInfo(MemoryFiles.PathOf(shard.Directory, id));
+            await _indexer.IndexWrittenAsync(shard, memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), (info.LastWriteTimeUtc.Ticks, info.Length), cancellationToken);
+            activity?.SetTag("memento.memory_id", id);
+            return new RestoreResult(memory, Restored: true);
         }
         finally
         {

@@ -63,7 +63,7 @@ public sealed class FileVectorStore(string root) : IVectorStore
         MemoryMarshal.AsBytes(vector.Span).CopyTo(bytes.AsSpan(8));
         // Not flushed to the disk: a vector lost in a crash is computed again, and the store that
         // made it has already been acknowledged.
-        AtomicFile.WriteAllBytes(path, bytes, flushToDisk: false);
+        AtomicFile.WriteAllBytes(PhysicalFileSystem.Instance, path, bytes, flushToDisk: false);
         return ValueTask.CompletedTask;
     }
 

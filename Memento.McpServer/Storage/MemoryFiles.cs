@@ -12,7 +12,7 @@ namespace Memento.McpServer.Storage;
 internal sealed partial class MemoryFiles(string root, StorageOptions options, TimeProvider time, ILogger logger)
 {
     public const string TrashFolder = ".trash";
-    private const string TrashStamp = "yyyyMMdd'T'HHmmss'Z'";
+    private const string StampFormat = "yyyyMMdd'T'HHmmss'Z'";
     private readonly ILogger _logger = logger;
 
     /// <summary>The storage root as a full path.</summary>
@@ -32,12 +32,18 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
     public Memory? Read(string directory, string id)
     {
         var path = PathOf(directory, id);
-        string text;
+        string? text;
         DateTime written;
         try
         {
-            written = File.GetLastWriteTimeUtc(path);
-            text = File.ReadAllText(path, Encoding.UTF8);
+            // Waits out a replace another replica has under way on an SMB share instead of reporting the memory missing.
+            text = AtomicFile.ReadAllText(options.FileSystem, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            written = options.FileSystem.GetLastWriteTimeUtc(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -61,7 +67,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         try
         {
             // Small files: a synchronous read is several times cheaper than an async one, and scans read thousands.
-            var text = File.ReadAllText(path, Encoding.UTF8);
+            var text = AtomicFile.ReadAllText(options.FileSystem, path) ?? throw new FileNotFoundException("The memory file is gone.", path);
             var memory = MemoryDocument.Parse(id, text, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero), options.MaxTitleLength);
             return (memory, MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags), null);
         }
@@ -79,7 +85,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         try
         {
             Directory.CreateDirectory(directory);
-            AtomicFile.WriteAllText(path, MemoryDocument.Serialize(memory), options.FlushToDisk, memory.Id);
+            AtomicFile.WriteAllText(options.FileSystem, path, MemoryDocument.Serialize(memory), options.FlushToDisk);
             var info = new FileInfo(path);
             return (info.LastWriteTimeUtc.Ticks, info.Length);
         }
@@ -103,7 +109,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         }
 
         var trash = Path.Combine(directory, TrashFolder);
-        var trashed = Path.Combine(trash, $"{now.UtcDateTime.ToString(TrashStamp, CultureInfo.InvariantCulture)}~{id}{MemoryDocument.Extension}");
+        var trashed = Path.Combine(trash, $"{now.UtcDateTime.ToString(StampFormat, CultureInfo.InvariantCulture)}~{id}{MemoryDocument.Extension}");
         try
         {
             Directory.CreateDirectory(trash);
@@ -117,6 +123,80 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StorageUnavailableException($"The memory could not be moved to the trash: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The user's trash files: name without extension (<c>&lt;deleted stamp&gt;~&lt;id&gt;</c>), id and path.</summary>
+    public static IEnumerable<(string Key, string Id, string Path)> TrashFiles(string directory)
+    {
+        var trash = Path.Combine(directory, TrashFolder);
+        if (!Directory.Exists(trash))
+        {
+            yield break;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(trash, "*" + MemoryDocument.Extension))
+        {
+            var key = Path.GetFileName(file)[..^MemoryDocument.Extension.Length];
+            if (key.Split('~', 2) is [{ Length: > 0 }, var id] && MemoryRules.IsValidId(id))
+            {
+                yield return (key, id, file);
+            }
+        }
+    }
+
+    /// <summary>A trashed copy of a memory, or null when it is gone or cannot be parsed (logged).</summary>
+    public Memory? ReadTrashed(string id, string path)
+    {
+        try
+        {
+            return MemoryDocument.Parse(id, File.ReadAllText(path, Encoding.UTF8), new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero), options.MaxTitleLength);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (FormatException e)
+        {
+            LogMalformed(path, e.Message);
+            return null;
+        }
+    }
+
+    /// <summary>When a trash file was deleted: the stamp in its name, else its last write.</summary>
+    public static DateTimeOffset DeletedAt(string key, string path) =>
+        DateTimeOffset.TryParseExact(key.Split('~', 2)[0], StampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
+
+    /// <summary>
+    /// Moves the most recently deleted copy of the memory back; false when another replica restored it a
+    /// moment ago (the file is there again).
+    /// </summary>
+    /// <exception cref="MemoryNotFoundException">No trashed copy and no live file.</exception>
+    /// <exception cref="StorageUnavailableException">The file could not be moved.</exception>
+    public bool MoveOutOfTrash(string directory, string id)
+    {
+        var newest = TrashFiles(directory).Where(f => f.Id == id).OrderByDescending(f => f.Key, StringComparer.Ordinal).Select(f => f.Path).FirstOrDefault()
+            ?? throw new MemoryNotFoundException(id);
+        var path = PathOf(directory, id);
+        try
+        {
+            File.Move(newest, path, overwrite: false);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            // Another replica restored (or purged) it a moment ago.
+            return File.Exists(path) ? false : throw new MemoryNotFoundException(id);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException($"The memory could not be moved out of the trash: {e.Message}", e);
         }
     }
 
@@ -221,12 +301,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
 
             foreach (var file in Directory.EnumerateFiles(trash))
             {
-                var name = Path.GetFileName(file);
-                var stamp = name.Split('~', 2)[0];
-                var deleted = DateTimeOffset.TryParseExact(stamp, TrashStamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
-                    ? at
-                    : new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
-                if (deleted < cutoff && TryDelete(file))
+                if (DeletedAt(Path.GetFileName(file), file) < cutoff && TryDelete(file))
                 {
                     purged++;
                 }
@@ -257,7 +332,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
 
                 foreach (var file in Directory.EnumerateFiles(folder, AtomicFile.TempPrefix + "*"))
                 {
-                    if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file))
+                    if (AtomicFile.CleanUp(options.FileSystem, file, cutoff))
                     {
                         removed++;
                     }

@@ -349,7 +349,8 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         return true;
     }
 
-    private static string Preview(string content)
+    /// <summary>The one-line preview lists show: whitespace folded, cut at the preview length.</summary>
+    internal static string Preview(string content)
     {
         var builder = new StringBuilder(PreviewLength + 1);
         var space = false;

@@ -79,10 +79,15 @@ internal static partial class MemoryRules
             content = update.Content;
         }
 
+        // A title that was derived from the content follows the new content; one the user gave stays.
+        var automaticTitle = current.Title == DeriveTitle(current.Content, options.MaxTitleLength);
+        var title = update.Title is not null ? NormalizeTitle(update.Title, content, options)
+            : update.Content is not null && automaticTitle ? DeriveTitle(content, options.MaxTitleLength)
+            : current.Title;
         return current with
         {
             Content = content,
-            Title = update.Title is null ? current.Title : NormalizeTitle(update.Title, content, options),
+            Title = title,
             Tags = update.Tags is null ? current.Tags : NormalizeTags(update.Tags, options),
             Metadata = update.Metadata is null ? current.Metadata : NormalizeMetadata(update.Metadata, options),
             Updated = now > current.Created ? now : current.Created,

@@ -137,7 +137,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
         }
 
         var seen = shard.Seen;
-        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(log.Path, seen.GetValueOrDefault(log.Instance)));
+        return !OtherLogs(shard).Any(log => ChangeLog.HasMoved(options.FileSystem, log.Path, seen.GetValueOrDefault(log.Instance)));
     }
 
     private bool RescanDue(UserShard shard) => time.GetUtcNow() - shard.LastFullScan >= options.RescanInterval;
@@ -161,7 +161,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
         var seen = new Dictionary<string, ChangeLog.Position>(shard.Seen, StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, seen.GetValueOrDefault(instance)) is not { } update)
+            if (ChangeLog.Read(options.FileSystem, path, seen.GetValueOrDefault(instance)) is not { } update)
             {
                 continue;
             }
@@ -214,7 +214,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
         var result = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
         foreach (var (instance, path) in OtherLogs(shard))
         {
-            if (ChangeLog.Read(path, default) is { } log)
+            if (ChangeLog.Read(options.FileSystem, path, default) is { } log)
             {
                 foreach (var claim in log.Changes.Where(c => c.Kind == ChangeLog.Kind.Claimed))
                 {

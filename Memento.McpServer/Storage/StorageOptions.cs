@@ -71,6 +71,9 @@ public sealed record StorageOptions
     /// <summary>Entries after which this replica's change log is compacted (tests lower it; not a setting).</summary>
     internal int ChangeLogRewriteAt { get; init; } = ChangeLog.RewriteAt;
 
+    /// <summary>The file system under <see cref="Root"/> (tests play an SMB share's behaviour through it; not a setting).</summary>
+    internal IFileSystem FileSystem { get; init; } = PhysicalFileSystem.Instance;
+
     /// <summary>The root actually used: <see cref="Root"/>, or the per-user default, as a full path.</summary>
     public string ResolveRoot()
     {

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace Memento.McpServer.Storage;
 
 /// <summary>The users this replica has opened, each opened on first use.</summary>
-internal sealed class UserShards(string root, string? indexDirectory, string instanceId, int changeLogRewriteAt, Func<Embeddings.VectorSet?>? newVectorSet = null) : IDisposable
+internal sealed class UserShards(string root, string? indexDirectory, string instanceId, StorageOptions options, Func<Embeddings.VectorSet?>? newVectorSet = null) : IDisposable
 {
     // Lazy: GetOrAdd may run its factory twice under a race, and a shard owns a SQLite connection.
     private readonly ConcurrentDictionary<string, Lazy<UserShard>> _users = new(StringComparer.Ordinal);
@@ -36,6 +36,6 @@ internal sealed class UserShards(string root, string? indexDirectory, string ins
     {
         var directory = Path.Combine(root, user);
         var indexFile = indexDirectory is null ? null : Path.Combine(indexDirectory, user + ".db");
-        return new UserShard(user, directory, indexFile, new ChangeLog.Writer(directory, instanceId, changeLogRewriteAt), newVectorSet?.Invoke());
+        return new UserShard(user, directory, indexFile, new ChangeLog.Writer(directory, instanceId, options.ChangeLogRewriteAt, options.FileSystem), newVectorSet?.Invoke());
     }
 }

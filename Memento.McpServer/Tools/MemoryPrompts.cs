@@ -17,7 +17,7 @@ public sealed class MemoryPrompts(TimeProvider time)
         var span = days ?? 7;
         if (span is < 1 or > 31)
         {
-            throw new McpException("'days' must be between 1 and 31.");
+            throw InvalidArgument("'days' must be between 1 and 31.");
         }
 
         var today = time.GetUtcNow().UtcDateTime.Date;
@@ -36,7 +36,7 @@ public sealed class MemoryPrompts(TimeProvider time)
     {
         if (string.IsNullOrWhiteSpace(topic))
         {
-            throw new McpException("'topic' must not be empty, e.g. \"the kubernetes migration\".");
+            throw InvalidArgument("'topic' must not be empty, e.g. \"the kubernetes migration\".");
         }
 
         return $"""
@@ -44,4 +44,7 @@ public sealed class MemoryPrompts(TimeProvider time)
             Then tell me what I have stored about {topic.Trim()}: the facts, the dates and anything still open. Cite memory ids.
             """;
     }
+
+    // The specification's code for invalid prompt arguments; a plain McpException would reach the client as -32603.
+    private static McpProtocolException InvalidArgument(string message) => new(message, McpErrorCode.InvalidParams);
 }

@@ -8,7 +8,7 @@ using ModelContextProtocol.Server;
 
 namespace Memento.McpServer.Tools;
 
-/// <summary>The memory tools: store, find, read, change and delete one user's memories.</summary>
+/// <summary>The memory tools: store, find, read, change and delete one user's memories, and get deleted ones back from the trash.</summary>
 [McpServerToolType]
 public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audit)
 {
@@ -109,7 +109,7 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         "tags replaces the whole tag list ([] clears it); metadata replaces the whole map.")]
     public async Task<CallToolResult> UpdateMemory(
         [Description("The memory's id, as returned by store_memory, list_memories or retrieve_memories.")] string memory_id,
-        [Description("New content, replacing the old content entirely.")] string? content = null,
+        [Description("New content, replacing the old content entirely. A title that was derived from the old content follows the new one.")] string? content = null,
         [Description("New title, e.g. \"Budget review (final)\".")] string? title = null,
         [Description("New tag list, e.g. [\"work\", \"done\"]; [] removes every tag.")] string[]? tags = null,
         [Description("New metadata map, string/number/boolean values only, e.g. {\"status\": \"done\"}.")] Dictionary<string, JsonElement>? metadata = null,
@@ -190,6 +190,65 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
             items.Select(ToolResults.Describe),
             page.NextCursor);
         return ToolResults.Create(new MemoryPageResult(items, page.NextCursor), readable);
+    }
+
+    [McpServerTool(Name = "list_trash", Title = "List the trash", ReadOnly = true, Destructive = false,
+        Idempotent = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(TrashPageResult))]
+    [Description("Lists the user's deleted memories that can still be restored, most recently deleted first, with when each " +
+        "was deleted and when it will be purged for good. Use it for \"show my trash\" and before restore_memory.")]
+    public async Task<CallToolResult> ListTrash(
+        [Description("How many memories per page, 1 to 100 (default 20).")] int? limit = null,
+        [Description("The nextCursor of the previous page, to get the next page; omit for the first page.")] string? cursor = null,
+        [Description(UserDescription)] string? user = null,
+        CancellationToken cancellationToken = default)
+    {
+        var owner = caller.ResolveUser(user);
+        var pageSize = ToolInput.Limit(limit, 20, 100);
+        using var activity = AuditLog.StartOperation("list_trash", owner);
+        var page = await StoreErrors.Run(() => store.ListTrashAsync(owner, pageSize, NullIfEmpty(cursor), cancellationToken));
+        var items = page.Items.Select(TrashedMemoryView.From).ToList();
+        var readable = ToolResults.Page(
+            items.Count switch
+            {
+                0 => "The trash is empty.",
+                1 => "1 memory in the trash:",
+                _ => string.Create(CultureInfo.InvariantCulture, $"{items.Count} memories in the trash, most recently deleted first:"),
+            },
+            items.Select(ToolResults.Describe),
+            page.NextCursor);
+        return ToolResults.Create(new TrashPageResult(items, page.NextCursor), readable);
+    }
+
+    [McpServerTool(Name = "restore_memory", Title = "Restore a memory", ReadOnly = false, Destructive = false,
+        Idempotent = true, OpenWorld = false, UseStructuredContent = true, OutputSchemaType = typeof(RestoreMemoryResult))]
+    [Description("Brings a deleted memory back from the trash with its id, dates, tags and content (undoes delete_memory). " +
+        "Restoring a memory that is already back changes nothing and returns it with restored false.")]
+    public async Task<CallToolResult> RestoreMemory(
+        [Description("The deleted memory's id, as returned by delete_memory or list_trash.")] string memory_id,
+        [Description(UserDescription)] string? user = null,
+        CancellationToken cancellationToken = default)
+    {
+        var owner = caller.ResolveUser(user);
+        var id = ToolInput.MemoryId(memory_id);
+        return await Audited("restore_memory", owner, id, async () =>
+        {
+            var restored = await StoreErrors.Run(async () =>
+            {
+                try
+                {
+                    return await store.RestoreAsync(owner, id, cancellationToken);
+                }
+                catch (MemoryNotFoundException)
+                {
+                    throw new ModelContextProtocol.McpException($"No memory with id '{ToolInput.Shorten(id)}' is in the trash or among your memories (it may have been purged). Use list_trash to see what can be restored.");
+                }
+            });
+            var view = Summary(restored.Memory);
+            var text = restored.Restored
+                ? $"Restored memory {id}: \"{view.Title}\"."
+                : $"Memory {id} (\"{view.Title}\") is not in the trash; it is already among your memories.";
+            return (id, ToolResults.Create(new RestoreMemoryResult(restored.Restored, view), text));
+        });
     }
 
     private static MemorySummaryView Summary(Memory m) => new(

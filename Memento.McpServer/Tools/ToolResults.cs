@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Memento.McpServer.Storage;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
@@ -50,6 +51,28 @@ public sealed record DeleteMemoryResult(string MemoryId, bool Deleted, string Me
 /// <summary>One page of <c>list_memories</c>; pass <c>NextCursor</c> back as <c>cursor</c> for the next page.</summary>
 public sealed record MemoryPageResult(IReadOnlyList<MemorySummaryView> Memories, string? NextCursor);
 
+/// <summary>A memory in the trash: what it was, when it was deleted and when it is purged for good.</summary>
+public sealed record TrashedMemoryView(
+    string Id,
+    string Title,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset Created,
+    DateTimeOffset Updated,
+    DateTimeOffset Deleted,
+    DateTimeOffset PurgeAfter,
+    int ContentLength,
+    string Preview)
+{
+    public static TrashedMemoryView From(TrashedMemory t) =>
+        new(t.Memory.Id, t.Memory.Title, t.Memory.Tags, t.Memory.Created, t.Memory.Updated, t.Deleted, t.PurgeAfter, t.Memory.ContentLength, t.Memory.Preview);
+}
+
+/// <summary>One page of <c>list_trash</c>, most recently deleted first; pass <c>NextCursor</c> back as <c>cursor</c> for the next page.</summary>
+public sealed record TrashPageResult(IReadOnlyList<TrashedMemoryView> Memories, string? NextCursor);
+
+/// <summary>The result of <c>restore_memory</c>: the memory, and false in <c>Restored</c> when it was already back.</summary>
+public sealed record RestoreMemoryResult(bool Restored, MemorySummaryView Memory);
+
 /// <summary>One search hit: the memory, its relevance and a snippet around the matched words.</summary>
 public sealed record SearchHitView(MemorySummaryView Memory, double Score, string Snippet);
 
@@ -85,11 +108,26 @@ public static class MemoryUri
 /// <summary>Builds tool results: structured content for programs, readable text for models and people.</summary>
 internal static class ToolResults
 {
+    /// <summary>
+    /// The one rule for values that may be absent: the output schema (made from the result records) declares
+    /// every property as required and a nullable one as <c>["string", "null"]</c>, so a missing value is written
+    /// as <c>null</c>, never left out. The SDK's own options leave nulls out, which clients that validate
+    /// <c>structuredContent</c> against the schema (the TypeScript SDK does) refuse.
+    /// </summary>
+    internal static readonly JsonSerializerOptions StructuredOptions = CreateStructuredOptions();
+
     public static CallToolResult Create<T>(T value, string text) => new()
     {
         Content = [new TextContentBlock { Text = text }],
-        StructuredContent = JsonSerializer.SerializeToElement(value, McpJsonUtilities.DefaultOptions.GetTypeInfo(typeof(T))),
+        StructuredContent = JsonSerializer.SerializeToElement(value, StructuredOptions.GetTypeInfo(typeof(T))),
     };
+
+    private static JsonSerializerOptions CreateStructuredOptions()
+    {
+        var options = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+        options.MakeReadOnly();
+        return options;
+    }
 
     public static string Date(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -135,6 +173,9 @@ internal static class ToolResults
 
         return text.ToString().TrimEnd();
     }
+
+    public static string Describe(TrashedMemoryView m) =>
+        $"- {m.Title} (id {m.Id}, deleted {Date(m.Deleted)}, purged after {Date(m.PurgeAfter)}{TagText(m.Tags)})";
 
     private static string TagText(IReadOnlyList<string> tags) =>
         tags.Count == 0 ? "" : ", tags: " + string.Join(", ", tags);

@@ -64,7 +64,7 @@ public sealed partial class AuthModeTests
         await using var client = await server.ConnectAsync(bearer: AliceKey);
         var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(8, tools.Count);
+        Assert.Equal(10, tools.Count);
         Assert.All(tools, t => Assert.False(t.ProtocolTool.InputSchema.GetProperty("properties").TryGetProperty("user", out _), t.Name));
     }
 
@@ -135,7 +135,7 @@ public sealed partial class AuthModeTests
         await using var client = await server.ConnectAsync(bearer: issuer.CreateToken(Audience, oid: Guid.NewGuid().ToString()));
         var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
 
-        Assert.Equal(8, tools.Count);
+        Assert.Equal(10, tools.Count);
         Assert.All(tools, t => Assert.False(t.ProtocolTool.InputSchema.GetProperty("properties").TryGetProperty("user", out _), t.Name));
     }
 

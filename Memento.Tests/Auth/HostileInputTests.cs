@@ -84,7 +84,7 @@ public sealed class HostileInputTests
         Assert.Equal(2, MemoryToolsTests.Ids(await alice.CallOkAsync("list_memories", new { tags = new[] { "seed" } }), "memories").Count);
         Assert.Single(MemoryToolsTests.Ids(await bob.CallOkAsync("list_memories"), "memories"));
         await using var fresh = await server.ConnectAsync(user: "carol");
-        Assert.Equal(8, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
+        Assert.Equal(10, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
     }
 
     private static string ToolCall(string tool, string arguments) =>

@@ -53,9 +53,40 @@ public sealed partial class TerminalChatTests
         await terminal.WaitForOutputAsync(Unreachable(), Wait);
         await terminal.WriteLineAsync("help");
         await terminal.WaitForOutputAsync(HelpLine(), Wait);
+        await terminal.WriteLineAsync("3");
+        await terminal.WaitForOutputAsync(UnreachableAgain(), Wait);
         await terminal.WriteLineAsync("quit");
 
         Assert.Equal(0, await terminal.WaitForExitAsync(Wait));
+        Assert.DoesNotContain(terminal.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        Assert.DoesNotContain(terminal.Output, line => line.Contains("Exception", StringComparison.Ordinal));
+        Assert.True(terminal.Output.Count < 40, $"{terminal.Output.Count} lines for two failed requests:\n{terminal.Tail(80)}");
+    }
+
+    [Fact]
+    public async Task Arguments_show_as_typed_long_ones_cut_short_and_control_keys_edit_the_line()
+    {
+        using var storage = new TempDirectory("memento-terminal");
+        await using var server = await ServiceProcess.StartAsync("Memento.McpServer", new Dictionary<string, string?> { ["Memento__Storage__Root"] = storage.Path });
+        var environment = ChatStack.CleanModelEnvironment();
+        environment["Memento__Chat__ServerUrl"] = new Uri(server.BaseAddress, "/mcp").ToString();
+        await using var terminal = await ServiceProcess.StartAsync("Memento.ChatClient", environment, ["chat"], waitForListening: false);
+        await terminal.WaitForOutputAsync(MenuLine(), Wait);
+
+        await terminal.WriteLineAsync("remember: ¿qué tal? standup at 10:00+00:00 & more");
+        await terminal.WaitForOutputAsync(StoredAnything(), Wait);
+        await terminal.WriteLineAsync("remember: " + new string('x', 20_000));
+        await terminal.WaitForOutputAsync(LongStored(), Wait);
+        await terminal.WriteLineAsync("delete everything\u0015stats");
+        await terminal.WaitForOutputAsync(TwoMemories(), Wait);
+        await terminal.WriteLineAsync("quit");
+
+        Assert.Equal(0, await terminal.WaitForExitAsync(Wait));
+        Assert.Contains(terminal.Output, line => line.Contains("[tool] store_memory(content: \"¿qué tal? standup at 10:00+00:00 & more\")", StringComparison.Ordinal));
+        var longCall = Assert.Single(terminal.Output, line => line.Contains("[tool] store_memory(content: \"xxx", StringComparison.Ordinal));
+        Assert.True(longCall.Length < 160, $"the tool line is {longCall.Length} characters");
+        Assert.Contains("(20,002 characters)", longCall);
+        Assert.DoesNotContain(terminal.Output, line => line.Contains("delete_memory", StringComparison.Ordinal) || line.Contains("retrieve_memories", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -96,6 +127,18 @@ public sealed partial class TerminalChatTests
 
     [GeneratedRegex(@"\[error\] I could not reach the Memento server at http://127\.0\.0\.1:9/mcp: nothing is listening there \(connection refused\)\.")]
     private static partial Regex Unreachable();
+
+    [GeneratedRegex(@"memento> I could not reach the Memento server at http://127\.0\.0\.1:9/mcp")]
+    private static partial Regex UnreachableAgain();
+
+    [GeneratedRegex(@"memento> Stored ""¿qué tal\?")]
+    private static partial Regex StoredAnything();
+
+    [GeneratedRegex(@"memento> Stored ""x+…?""")]
+    private static partial Regex LongStored();
+
+    [GeneratedRegex(@"memento> You have 2 memories")]
+    private static partial Regex TwoMemories();
 
     [GeneratedRegex(@"find my notes about the budget from last week")]
     private static partial Regex HelpLine();

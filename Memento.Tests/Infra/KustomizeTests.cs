@@ -155,6 +155,23 @@ public sealed class KustomizeTests
     }
 
     [Fact]
+    public async Task The_share_is_mounted_without_an_attribute_cache_as_docs_storage_promises()
+    {
+        // Arrange: docs/storage.md promises read-your-writes through any replica; the Linux SMB client
+        // caches attributes (another replica's log size included) for actimeo seconds.
+        var storageDoc = await File.ReadAllTextAsync(Path.Combine(Infrastructure.RepoPaths.Root, "docs", "storage.md"), TestContext.Current.CancellationToken);
+
+        // Act
+        var volume = Assert.Single((await RenderAsync("overlays/aks")).OfType<V1PersistentVolume>());
+        var cacheOptions = volume.Spec.MountOptions.Where(o => o.Split('=')[0] is "actimeo" or "acregmax" or "acdirmax").ToList();
+
+        // Assert
+        Assert.Equal(["actimeo=0"], cacheOptions);
+        Assert.DoesNotContain("cache=none", volume.Spec.MountOptions);
+        Assert.Contains("mounts the share with **`actimeo=0`**", storageDoc, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Strict_loading_rejects_an_unknown_field()
     {
         // Arrange: the same loader the checks above rely on, given a misspelt field.

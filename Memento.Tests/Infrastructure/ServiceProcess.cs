@@ -42,7 +42,8 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         IDictionary<string, string?>? environment = null,
         IEnumerable<string>? args = null,
         TimeSpan? timeout = null,
-        bool waitForListening = true)
+        bool waitForListening = true,
+        string? workingDirectory = null)
     {
         var argList = args?.ToList() ?? [];
         var environmentNamesAddress = environment is not null &&
@@ -59,7 +60,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!,
         };
         info.ArgumentList.Add(dll);
         foreach (var arg in argList)

@@ -12,7 +12,7 @@ public sealed class ProtocolTests
     private static readonly string[] ToolNames =
     [
         "store_memory", "retrieve_memories", "get_memory_content", "update_memory",
-        "delete_memory", "list_memories", "get_user_stats", "list_users",
+        "delete_memory", "list_memories", "get_user_stats", "list_users", "list_trash", "restore_memory",
     ];
 
     [Theory]
@@ -89,6 +89,10 @@ public sealed class ProtocolTests
         Assert.False(byName["store_memory"].DestructiveHint);
         Assert.True(byName["delete_memory"].DestructiveHint);
         Assert.True(byName["update_memory"].DestructiveHint);
+        Assert.True(byName["list_trash"].ReadOnlyHint);
+        Assert.False(byName["restore_memory"].ReadOnlyHint);
+        Assert.False(byName["restore_memory"].DestructiveHint);
+        Assert.True(byName["restore_memory"].IdempotentHint);
         var storeArgs = tools.Single(t => t.Name == "store_memory").ProtocolTool.InputSchema;
         Assert.Equal(["content"], storeArgs.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
         Assert.True(storeArgs.GetProperty("properties").TryGetProperty("user", out _), "local mode offers the user argument");
@@ -108,6 +112,23 @@ public sealed class ProtocolTests
         var prompt = await client.GetPromptAsync("summarise_week", new Dictionary<string, object?> { ["days"] = 7 },
             cancellationToken: TestContext.Current.CancellationToken);
         Assert.Contains("list_memories", JsonSerializer.Serialize(prompt.Messages));
+    }
+
+    [Theory]
+    [InlineData("summarise_week", "days", 99, "between 1 and 31")]
+    [InlineData("recall", "topic", " ", "must not be empty")]
+    public async Task A_prompt_argument_out_of_range_is_an_invalid_params_error(string name, string argument, object value, string message)
+    {
+        await using var server = McpServerHost.Start();
+        await using var client = await server.ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<McpProtocolException>(async () =>
+            await client.GetPromptAsync(name, new Dictionary<string, object?> { [argument] = value },
+                cancellationToken: TestContext.Current.CancellationToken));
+
+        // -32602, as the MCP specification asks for invalid prompt arguments; not -32603, an internal error.
+        Assert.Equal(McpErrorCode.InvalidParams, error.ErrorCode);
+        Assert.Contains(message, error.Message);
     }
 
     [Fact]

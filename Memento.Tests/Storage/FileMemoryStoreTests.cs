@@ -112,6 +112,21 @@ public sealed class FileMemoryStoreTests
     }
 
     [Fact]
+    public async Task A_title_derived_from_the_content_follows_new_content_and_a_given_title_stays()
+    {
+        using var env = new TestStore();
+        var automatic = (await env.Store.StoreAsync("alice", new NewMemory("Beta ships Oct 3\nthen the launch"), Ct)).Memory;
+        var named = (await env.Store.StoreAsync("alice", new NewMemory("Beta ships Oct 3", "Release plan"), Ct)).Memory;
+
+        var followed = await env.Store.UpdateAsync("alice", automatic.Id, new MemoryUpdate(Content: "Beta ships Oct 10\nthen the launch"), Ct);
+        var kept = await env.Store.UpdateAsync("alice", named.Id, new MemoryUpdate(Content: "Beta ships Oct 10"), Ct);
+
+        Assert.Equal("Beta ships Oct 3", automatic.Title);
+        Assert.Equal("Beta ships Oct 10", followed.Title);
+        Assert.Equal("Release plan", kept.Title);
+    }
+
+    [Fact]
     public async Task Update_of_a_missing_memory_throws_not_found()
     {
         using var env = new TestStore();

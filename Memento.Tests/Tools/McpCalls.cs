@@ -39,7 +39,7 @@ public static class McpCalls
     public static string Text(CallToolResult result) =>
         string.Join("\n", result.Content.OfType<TextContentBlock>().Select(t => t.Text));
 
-    /// <summary>The page's nextCursor, or null on the last page (null properties are left out of results).</summary>
+    /// <summary>The page's nextCursor, or null on the last page (where it is written as null).</summary>
     public static string? NextCursor(this JsonElement page) =>
         page.TryGetProperty("nextCursor", out var cursor) ? cursor.GetString() : null;
 

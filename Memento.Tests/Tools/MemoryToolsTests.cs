@@ -179,6 +179,10 @@ public sealed class MemoryToolsTests
         { "update_memory", """{"memory_id":"20250101T000000000Z-doesnotexi","title":"x"}""", "No memory with id" },
         { "delete_memory", """{"memory_id":"20250101T000000000Z-doesnotexi"}""", "No memory with id" },
         { "list_users", """{"cursor":"bogus"}""", "cursor" },
+        { "list_trash", """{"cursor":"bogus"}""", "cursor" },
+        { "list_trash", """{"limit":0}""", "'limit' must be between 1 and 100" },
+        { "restore_memory", """{"memory_id":"20250101T000000000Z-doesnotexi"}""", "No memory with id" },
+        { "restore_memory", """{"memory_id":""}""", "'memory_id' must not be empty" },
         { "store_memory", """{"content":"x","user":"../etc"}""", "not a valid user id" },
     };
 
@@ -194,6 +198,36 @@ public sealed class MemoryToolsTests
         Assert.Contains(expected, error, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(server.StorageRoot, error);
         Assert.DoesNotContain("Exception", error);
+    }
+
+    [Fact]
+    public async Task A_deleted_memory_is_listed_in_the_trash_and_restored_from_it()
+    {
+        await using var server = McpServerHost.Start();
+        await using var client = await server.ConnectAsync(user: "alice");
+        var id = (await client.CallOkAsync("store_memory", new { content = "Dana's offsite is in Lisbon", tags = new[] { "travel" } })).Id();
+        await client.CallOkAsync("delete_memory", new { memory_id = id });
+
+        var emptyForBob = await client.CallOkAsync("list_trash", new { user = "bob" });
+        var trashResult = await client.CallAsync("list_trash");
+        var trash = trashResult.StructuredContent!.Value;
+        var restoredResult = await client.CallAsync("restore_memory", new { memory_id = id });
+        var again = await client.CallOkAsync("restore_memory", new { memory_id = id });
+        var afterwards = await client.CallOkAsync("list_trash");
+        var read = await client.CallOkAsync("get_memory_content", new { memory_id = id });
+
+        Assert.Empty(emptyForBob.GetProperty("memories").EnumerateArray());
+        var item = Assert.Single(trash.GetProperty("memories").EnumerateArray());
+        Assert.Equal(id, item.GetProperty("id").GetString());
+        Assert.Equal("travel", item.GetProperty("tags")[0].GetString());
+        Assert.True(item.GetProperty("purgeAfter").GetDateTimeOffset() > item.GetProperty("deleted").GetDateTimeOffset());
+        Assert.StartsWith("1 memory in the trash:", McpCalls.Text(trashResult), StringComparison.Ordinal);
+        Assert.True(restoredResult.StructuredContent!.Value.GetProperty("restored").GetBoolean());
+        Assert.StartsWith($"Restored memory {id}", McpCalls.Text(restoredResult), StringComparison.Ordinal);
+        Assert.False(again.GetProperty("restored").GetBoolean());
+        Assert.Equal(id, again.Id());
+        Assert.Empty(afterwards.GetProperty("memories").EnumerateArray());
+        Assert.Equal("Dana's offsite is in Lisbon", read.GetProperty("content").GetString());
     }
 
     [Fact]

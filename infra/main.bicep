@@ -8,7 +8,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region for every resource. gpt-4o-mini must be offered there (e.g. eastus, swedencentral).')
+@description('Azure region for every resource. The chat and embedding models must be offered there as GlobalStandard; list them with `az cognitiveservices model list --location <region>` (docs/deploy.md).')
 param location string
 
 @description('Object id of the signed-in user or CI principal, granted Azure OpenAI access for local runs. Empty to skip.')
@@ -25,11 +25,27 @@ param nodeVmSize string = 'Standard_D2s_v5'
 @description('Number of AKS nodes. Two keeps both server replicas on separate nodes.')
 param nodeCount int = 2
 
-@description('Tokens per minute (thousands) for the gpt-4o-mini deployment.')
+@description('Chat model the chat client uses. Must be generally available for new deployments in the region: see docs/deploy.md, "Choosing the models".')
+param chatModelName string = 'gpt-5.4-mini'
+
+@description('Version of chatModelName (az cognitiveservices model list shows the versions a region offers).')
+param chatModelVersion string = '2026-03-17'
+
+@description('Tokens per minute (thousands) for the chat model deployment.')
 param openAiCapacity int = 10
+
+@description('Embedding model for the server\'s semantic search; empty for none.')
+param embeddingModelName string = 'text-embedding-3-small'
+
+@description('Version of embeddingModelName.')
+param embeddingModelVersion string = '1'
+
+@description('Tokens per minute (thousands) for the embedding deployment.')
+param embeddingCapacity int = 10
 
 var tags = { 'azd-env-name': environmentName }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var serverDnsLabel = 'memento-${resourceToken}'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: 'rg-${environmentName}'
@@ -73,6 +89,20 @@ module aks 'modules/aks.bicep' = {
   }
 }
 
+// The identity the server pods sign in to Azure OpenAI with (workload identity; no key in the cluster).
+module serverIdentity 'modules/identity.bicep' = {
+  name: 'server-identity'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'id-mcpserver-${resourceToken}'
+    oidcIssuerUrl: aks.outputs.oidcIssuerUrl
+    serviceAccountNamespace: 'memento'
+    serviceAccountName: 'memento-mcpserver'
+  }
+}
+
 module storage 'modules/storage.bicep' = {
   name: 'storage'
   scope: rg
@@ -92,9 +122,16 @@ module openai 'modules/openai.bicep' = {
     location: location
     tags: tags
     name: 'oai-${resourceToken}'
-    deploymentName: 'gpt-4o-mini'
-    capacity: openAiCapacity
+    chatDeploymentName: 'chat'
+    chatModelName: chatModelName
+    chatModelVersion: chatModelVersion
+    chatCapacity: openAiCapacity
+    embeddingDeploymentName: 'embedding'
+    embeddingModelName: embeddingModelName
+    embeddingModelVersion: embeddingModelVersion
+    embeddingCapacity: embeddingCapacity
     principalId: principalId
+    serverPrincipalId: serverIdentity.outputs.principalId
   }
 }
 
@@ -108,6 +145,12 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_SHARE_NAME string = storage.outputs.shareName
 output AZURE_OPENAI_ENDPOINT string = openai.outputs.endpoint
-output AZURE_OPENAI_DEPLOYMENT string = openai.outputs.deploymentName
+output AZURE_OPENAI_DEPLOYMENT string = openai.outputs.chatDeploymentName
+output AZURE_OPENAI_EMBEDDING_DEPLOYMENT string = openai.outputs.embeddingDeploymentName
+output AZURE_SERVER_IDENTITY_CLIENT_ID string = serverIdentity.outputs.clientId
+// The load balancer's public address gets this DNS label (Service annotation azure-dns-label-name), so
+// the server's TLS certificate can name it before the address exists.
+output AZURE_SERVER_DNS_LABEL string = serverDnsLabel
+output AZURE_SERVER_HOST string = '${serverDnsLabel}.${location}.cloudapp.azure.com'
 output AZURE_LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.logAnalyticsWorkspaceId
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.applicationInsightsConnectionString

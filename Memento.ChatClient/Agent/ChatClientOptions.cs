@@ -14,6 +14,12 @@ public sealed record ChatClientOptions
     /// <summary>The MCP endpoint, e.g. <c>http://127.0.0.1:8000/mcp</c>. Wins over every discovered address.</summary>
     public string? ServerUrl { get; init; }
 
+    /// <summary>
+    /// A PEM file of the certificates to trust for an <c>https</c> server (a private CA, or the server's
+    /// self-signed certificate) instead of the system's roots; the host name must still match.
+    /// </summary>
+    public string? ServerCertificate { get; init; }
+
     /// <summary>The user whose memories this client works with; sent as <c>X-Memento-User</c> when no credentials are configured (with credentials the server takes the user from them).</summary>
     [Required]
     [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Memento:Chat:User must be lower-case letters, digits, '.', '_' or '-' (at most 64).")]

@@ -45,6 +45,7 @@ public static class ChatExtensions
         // retries itself when the server went away).
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental; it is the documented way to replace the default handler.
         services.AddHttpClient(MementoServerConnection.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => ServerTrust.CreateHandler(sp.GetRequiredService<IOptions<ChatClientOptions>>().Value.ServerCertificate))
             .AddHttpMessageHandler<ServerAuthHandler>()
             .RemoveAllResilienceHandlers()
             .AddStandardResilienceHandler(resilience =>

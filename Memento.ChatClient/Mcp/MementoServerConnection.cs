@@ -193,6 +193,11 @@ public sealed class MementoServerConnection(
                 return "nothing is listening there (connection refused)";
             }
 
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+            {
+                return "the TLS handshake failed; if its certificate comes from a private CA, set Memento:Chat:ServerCertificate to that CA's PEM file";
+            }
+
             if (e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden } refused)
             {
                 return $"it refused the credentials (HTTP {(int)refused.StatusCode!}); check Memento:Chat:ApiKey, AccessToken or ServerScope";

@@ -13,7 +13,13 @@ internal static class ChatApi
 
     public sealed record MemoryItem(string Id, string Title, IReadOnlyList<string> Tags, DateTimeOffset? Created, string? Snippet);
 
-    public sealed record MemoryList(IReadOnlyList<MemoryItem> Items, string? Error);
+    public sealed record MemoryList(IReadOnlyList<MemoryItem> Items, string? Error, string? NextCursor = null);
+
+    public sealed record MemoryDetail(string Id, string Title, IReadOnlyList<string> Tags, DateTimeOffset? Created, string Content);
+
+    public sealed record MemoryChange(string? Title, string? Content, IReadOnlyList<string>? Tags);
+
+    public sealed record ActionResult(bool Ok, string Message);
 
     public sealed record DayCount(string Date, int Count);
 
@@ -50,9 +56,14 @@ internal static class ChatApi
             return TypedResults.ServerSentEvents(events);
         });
 
-        api.MapGet("/memories", async ([FromQuery] string? q, [FromQuery] string? tag, [FromQuery] int? limit, MementoServerConnection server, CancellationToken cancellationToken) =>
+        api.MapGet("/memories", async ([FromQuery] string? q, [FromQuery] string? tag, [FromQuery] int? limit, [FromQuery] string? cursor, MementoServerConnection server, CancellationToken cancellationToken) =>
         {
-            var args = new Dictionary<string, object?> { ["limit"] = Math.Clamp(limit ?? 50, 1, 100) };
+            var args = new Dictionary<string, object?> { ["limit"] = Math.Clamp(limit ?? 50, 1, string.IsNullOrWhiteSpace(q) ? 100 : 50) };
+            if (!string.IsNullOrWhiteSpace(cursor))
+            {
+                args["cursor"] = cursor;
+            }
+
             if (!string.IsNullOrWhiteSpace(tag))
             {
                 args["tags"] = tag.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.ToLowerInvariant()).ToArray();
@@ -72,7 +83,57 @@ internal static class ChatApi
             }
 
             var items = result.Items() ?? [];
-            return new MemoryList([.. items.Select(i => new MemoryItem(i.Id, i.Title, i.Tags, i.Created, i.Snippet))], null);
+            return new MemoryList([.. items.Select(i => new MemoryItem(i.Id, i.Title, i.Tags, i.Created, i.Snippet))], null, result.NextCursor());
+        });
+
+        // The memory list's actions: open, edit, delete, restore, and the trash; each one MCP tool call.
+        api.MapGet("/memories/{id}", async (string id, MementoServerConnection server, CancellationToken cancellationToken) =>
+        {
+            var result = ToolResult.From(await server.InvokeToolAsync("get_memory_content", new Dictionary<string, object?> { ["memory_id"] = id }, cancellationToken));
+            return result.Memory() is { Content: { } content } m && !result.IsError
+                ? Results.Ok(new MemoryDetail(m.Id, m.Title, m.Tags, m.Created, content))
+                : Results.NotFound(new ActionResult(false, result.Text));
+        });
+
+        api.MapPut("/memories/{id}", async (string id, MemoryChange change, MementoServerConnection server, CancellationToken cancellationToken) =>
+        {
+            var args = new Dictionary<string, object?> { ["memory_id"] = id };
+            if (change.Title is not null)
+            {
+                args["title"] = change.Title;
+            }
+
+            if (change.Content is not null)
+            {
+                args["content"] = change.Content;
+            }
+
+            if (change.Tags is not null)
+            {
+                args["tags"] = change.Tags.ToArray();
+            }
+
+            return Act(ToolResult.From(await server.InvokeToolAsync("update_memory", args, cancellationToken)));
+        });
+
+        api.MapDelete("/memories/{id}", async (string id, MementoServerConnection server, CancellationToken cancellationToken) =>
+            Act(ToolResult.From(await server.InvokeToolAsync("delete_memory", new Dictionary<string, object?> { ["memory_id"] = id }, cancellationToken))));
+
+        api.MapPost("/memories/{id}/restore", async (string id, MementoServerConnection server, CancellationToken cancellationToken) =>
+            Act(ToolResult.From(await server.InvokeToolAsync("restore_memory", new Dictionary<string, object?> { ["memory_id"] = id }, cancellationToken))));
+
+        api.MapGet("/trash", async ([FromQuery] string? cursor, MementoServerConnection server, CancellationToken cancellationToken) =>
+        {
+            var args = new Dictionary<string, object?> { ["limit"] = 50 };
+            if (!string.IsNullOrWhiteSpace(cursor))
+            {
+                args["cursor"] = cursor;
+            }
+
+            var result = ToolResult.From(await server.InvokeToolAsync("list_trash", args, cancellationToken));
+            return result.IsError
+                ? new MemoryList([], result.Text)
+                : new MemoryList([.. (result.Items() ?? []).Select(i => new MemoryItem(i.Id, i.Title, i.Tags, i.Created, i.Snippet))], null, result.NextCursor());
         });
 
         api.MapGet("/timeline", async ([FromQuery] int? days, MementoServerConnection server, TimeProvider time, TimeZoneInfo zone, CancellationToken cancellationToken) =>
@@ -128,4 +189,7 @@ internal static class ChatApi
 
         return app;
     }
+
+    private static IResult Act(ToolResult result) =>
+        result.IsError ? Results.BadRequest(new ActionResult(false, result.Text)) : Results.Ok(new ActionResult(true, result.Text));
 }

@@ -44,7 +44,7 @@ public sealed record AuthOptions
 /// <summary>One API key: the lowercase hex SHA-256 of the key (never the key itself), its user and roles.</summary>
 public sealed record ApiKeyEntry
 {
-    /// <summary>64 hex characters: <c>dotnet Memento.McpServer.dll hash-key &lt;key&gt;</c> prints it.</summary>
+    /// <summary>64 hex characters: <c>printf %s "$key" | dotnet Memento.McpServer.dll hash-key --stdin</c> prints it.</summary>
     public string Hash { get; init; } = "";
 
     /// <summary>The user id this key acts as.</summary>

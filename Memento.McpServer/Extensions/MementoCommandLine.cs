@@ -4,7 +4,8 @@ namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// The server's command-line modes besides HTTP: <c>--stdio</c> (an MCP server on stdin/stdout for desktop
-/// hosts, logs on stderr) and <c>hash-key [key]</c> (creates or hashes an API key for <c>Memento:Auth:ApiKeys</c>).
+/// hosts, logs on stderr) and <c>hash-key [--stdin]</c> (creates an API key, or hashes one read from standard
+/// input, for <c>Memento:Auth:ApiKeys</c>).
 /// </summary>
 public static class MementoCommandLine
 {
@@ -16,21 +17,41 @@ public static class MementoCommandLine
     {
         if (args.FirstOrDefault() == "hash-key")
         {
-            return HashKey(args.Skip(1).ToArray(), Console.Out);
+            return HashKey(args.Skip(1).ToArray(), Console.In, Console.Out, Console.Error);
         }
 
         await RunStdioAsync([.. args.Where(a => a != "--stdio")]);
         return 0;
     }
 
-    /// <summary>Prints the SHA-256 of the given key, or of a new random key (which it prints too, once).</summary>
-    public static int HashKey(string[] args, TextWriter output)
+    /// <summary>
+    /// Prints a new random key (once) and its SHA-256, or with <c>--stdin</c> the SHA-256 of the key read
+    /// from <paramref name="input"/> (its first line). A key given as an argument is refused: it would
+    /// stay in the shell's history and be visible to every user of the machine in the process list.
+    /// </summary>
+    public static int HashKey(string[] args, TextReader input, TextWriter output, TextWriter error)
     {
-        var key = args.FirstOrDefault() ?? ApiKeyHasher.NewKey();
+        string key;
         if (args.Length == 0)
         {
+            key = ApiKeyHasher.NewKey();
             output.WriteLine($"key:  {key}");
             output.WriteLine("      (give this to the client; it is not stored anywhere)");
+        }
+        else if (args is ["--stdin"])
+        {
+            key = input.ReadLine()?.TrimEnd('\r') ?? "";
+            if (key.Length == 0)
+            {
+                error.WriteLine("hash-key --stdin: standard input held no key.");
+                return 2;
+            }
+        }
+        else
+        {
+            error.WriteLine("hash-key takes no key argument (it would stay in the shell history and the process list).");
+            error.WriteLine("Pipe it in instead:  printf '%s' \"$key\" | dotnet run --project Memento.McpServer -- hash-key --stdin");
+            return 2;
         }
 
         output.WriteLine($"hash: {ApiKeyHasher.Hash(key)}");

@@ -28,7 +28,7 @@ public sealed class ApiKeyHasherTests
     {
         using var output = new StringWriter();
 
-        var exitCode = MementoCommandLine.HashKey([], output);
+        var exitCode = MementoCommandLine.HashKey([], TextReader.Null, output, TextWriter.Null);
 
         var lines = output.ToString().Split('\n');
         var key = lines.Single(l => l.StartsWith("key:", StringComparison.Ordinal))["key:".Length..].Trim();
@@ -37,6 +37,32 @@ public sealed class ApiKeyHasherTests
         Assert.StartsWith("mk_", key);
         Assert.True(key.Length > 40);
         Assert.Equal(ApiKeyHasher.Hash(key), hash);
+    }
+
+    [Fact]
+    public void The_hash_key_command_hashes_a_key_read_from_standard_input()
+    {
+        using var output = new StringWriter();
+
+        var exitCode = MementoCommandLine.HashKey(["--stdin"], new StringReader("abc\n"), output, TextWriter.Null);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("hash: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", output.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("abc\n", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_hash_key_command_refuses_a_key_on_the_command_line_so_it_stays_out_of_shell_history()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var exitCode = MementoCommandLine.HashKey(["mk_secret"], TextReader.Null, output, error);
+
+        Assert.Equal(2, exitCode);
+        Assert.Empty(output.ToString());
+        Assert.Contains("--stdin", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("mk_secret", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

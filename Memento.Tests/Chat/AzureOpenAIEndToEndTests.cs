@@ -52,7 +52,7 @@ public sealed partial class AzureOpenAIEndToEndTests
         Assert.All(requests, r => Assert.Equal(("memento-test", "test-key"), (r.Deployment, r.ApiKey)));
         Assert.All(requests, r => Assert.True(r.Body["stream"]?.GetValue<bool>()));
         var tools = requests[0].Body["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).ToList();
-        Assert.Superset(new HashSet<string> { "store_memory", "retrieve_memories", "get_memory_content", "update_memory", "delete_memory", "list_memories", "get_user_stats", "list_users" }, tools.ToHashSet());
+        Assert.Superset(new HashSet<string> { "store_memory", "retrieve_memories", "get_memory_content", "update_memory", "delete_memory", "list_memories", "get_user_stats", "list_users", "list_trash", "restore_memory" }, tools.ToHashSet());
         Assert.Contains(requests[2].Body["messages"]!.AsArray(), m => Text(m!).Contains(Summary, StringComparison.Ordinal));
     }
 

@@ -63,6 +63,21 @@ public sealed class ChatConfigurationTests
         Assert.Contains("alice", prompt);
     }
 
+    [Fact]
+    public void The_system_prompt_tells_a_model_how_follow_ups_the_trash_and_plain_edits_work()
+    {
+        var prompt = SystemPrompt.For(FixedClock.Wednesday, TimeZoneInfo.Utc, "alice");
+
+        Assert.Contains("\"the second one\", \"2nd\"", prompt);
+        Assert.Contains("\"the one about Dana\"", prompt);
+        Assert.Contains("never search for the words \"second\" or \"it\"", prompt);
+        Assert.Contains("Before deleting more than one memory, or a memory picked by position", prompt);
+        Assert.Contains("list_trash", prompt);
+        Assert.Contains("restore_memory", prompt);
+        Assert.Contains("\"change X to Y in <memory>\" edits only that part", prompt);
+        Assert.Contains("only English is supported for now", prompt);
+    }
+
     private static IConfiguration Configuration(string settings) => new ConfigurationBuilder()
         .AddInMemoryCollection(settings.Split('|', StringSplitOptions.RemoveEmptyEntries)
             .Select(pair => pair.Split('=', 2))

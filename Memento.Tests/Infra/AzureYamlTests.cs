@@ -11,12 +11,14 @@ namespace Memento.Tests.Infra;
 /// two characters); <c>services</c> has at least one entry and each requires <c>host</c>; the
 /// <c>k8s</c> block (definition <c>aksOptions</c>) and its <c>deployment</c>, <c>service</c> and
 /// <c>kustomize</c> objects allow no other properties than those listed here; <c>kustomize.edits</c>
-/// is an array of strings; project <c>hooks</c> allow only the azd command hook names.
+/// is an array of strings; project <c>hooks</c> allow only the azd command hook names. What azd then
+/// does with each key is modelled in <see cref="Azd"/>, after azd's source, and checked against the repository.
 /// </summary>
 public sealed partial class AzureYamlTests
 {
     private static readonly string[] AksOptions = ["deploymentPath", "namespace", "deployment", "service", "ingress", "helm", "kustomize"];
     private static readonly string[] KustomizeOptions = ["dir", "edits", "env"];
+    private static readonly string[] Hooks = ["postprovision", "predeploy", "postdeploy"];
     private static readonly string[] HookNames =
     [
         "preprovision", "postprovision", "preinfracreate", "postinfracreate", "preinfradelete", "postinfradelete",
@@ -66,10 +68,68 @@ public sealed partial class AzureYamlTests
         var project = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(server, "project")));
         Assert.True(File.Exists(Path.Combine(project, "Dockerfile")), "the docker service needs a Dockerfile in its project folder");
         Assert.True(File.Exists(Path.Combine(project, Scalar(kustomize, "dir"), "kustomization.yaml")));
-        Assert.Equal(Scalar(kustomize, "dir"), Scalar(k8s, "deploymentPath"));
         Assert.Equal("memento", Scalar(k8s, "namespace"));
         Assert.Contains(edits.Children, e => ((YamlScalarNode)e).Value == "set image memento-mcpserver=${SERVICE_MCPSERVER_IMAGE_NAME}");
         Assert.True(File.Exists(Path.Combine(RepoPaths.Root, Scalar(Map(root, "infra"), "path"), Scalar(Map(root, "infra"), "module") + ".bicep")));
+    }
+
+    [Fact]
+    public void Azd_applies_nothing_but_the_overlay_and_waits_for_the_rollout()
+    {
+        // Arrange: after `kubectl apply -k <kustomize.dir>`, azd runs `kubectl apply -f` on every .yaml/.yml
+        // under deploymentPath (a Kustomization there fails: "no matches for kind Kustomization"), and
+        // waits for deployment.name only when that folder exists.
+        var k8s = Map(Map(Map(Load(), "services"), "mcpserver"), "k8s");
+        var deploymentPath = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(k8s, "deploymentPath")));
+        var kustomizeDir = Path.GetFullPath(Path.Combine(RepoPaths.Root, Scalar(Map(k8s, "kustomize"), "dir")));
+
+        // Act
+        var applied = Azd.PlainManifests(deploymentPath);
+
+        // Assert
+        Assert.True(Directory.Exists(deploymentPath), $"{deploymentPath} must exist, or azd skips its rollout wait");
+        Assert.Empty(applied);
+        Assert.False(kustomizeDir.StartsWith(deploymentPath, StringComparison.Ordinal) || deploymentPath.StartsWith(kustomizeDir, StringComparison.Ordinal),
+            "deploymentPath and kustomize.dir must not overlap: azd would apply the overlay's files one by one");
+    }
+
+    [Fact]
+    public void Every_value_azd_substitutes_comes_from_the_provisioned_infrastructure()
+    {
+        // Arrange
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Root, "azure.yaml"));
+        var environment = Azd.SampleEnvironment(Azd.BicepOutputs());
+
+        // Act
+        var references = Azd.References(text).Distinct().ToList();
+
+        // Assert: azd substitutes what its environment holds (main.bicep's outputs, SERVICE_<NAME>_IMAGE_NAME); anything else becomes empty.
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.True(environment.ContainsKey(r), $"${{{r}}} is neither a main.bicep output nor set by azd"));
+    }
+
+    [Fact]
+    public async Task The_values_azd_writes_to_the_overlays_env_file_reach_the_objects_that_need_them()
+    {
+        // Arrange: the .env azd writes from kustomize.env feeds the memento-azure ConfigMap.
+        var env = Map(Map(Map(Map(Load(), "services"), "mcpserver"), "k8s"), "kustomize");
+        var keys = Keys(Map(env, "env"));
+        var sample = Azd.SampleEnvironment(Azd.BicepOutputs());
+
+        // Act
+        var objects = await Kustomize.RenderAsync("overlays/aks");
+        var config = Assert.Single(objects.OfType<k8s.Models.V1ConfigMap>(), c => c.Metadata.Name.StartsWith("memento-azure-", StringComparison.Ordinal));
+        var deployment = Assert.Single(objects.OfType<k8s.Models.V1Deployment>());
+        var service = Assert.Single(objects.OfType<k8s.Models.V1Service>());
+        var account = Assert.Single(objects.OfType<k8s.Models.V1ServiceAccount>());
+
+        // Assert
+        Assert.Equal(keys.Order(StringComparer.Ordinal), config.Data.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(deployment.Spec.Template.Spec.Containers[0].EnvFrom, e => e.ConfigMapRef?.Name == config.Metadata.Name);
+        Assert.Equal(sample["AZURE_SERVER_DNS_LABEL"], service.Metadata.Annotations["service.beta.kubernetes.io/azure-dns-label-name"]);
+        Assert.Equal(sample["AZURE_SERVER_IDENTITY_CLIENT_ID"], account.Metadata.Annotations["azure.workload.identity/client-id"]);
+        Assert.Equal(account.Metadata.Name, deployment.Spec.Template.Spec.ServiceAccountName);
+        Assert.Equal("true", deployment.Spec.Template.Metadata.Labels["azure.workload.identity/use"]);
     }
 
     [Fact]
@@ -90,19 +150,36 @@ public sealed partial class AzureYamlTests
     }
 
     [Fact]
-    public async Task Postprovision_hook_is_a_valid_executable_script()
+    public async Task Hooks_are_valid_executable_scripts()
+    {
+        foreach (var name in Hooks)
+        {
+            // Arrange
+            var hook = Map(Map(Load(), "hooks"), name);
+            var script = Path.Combine(RepoPaths.Root, Scalar(hook, "run"));
+
+            // Act
+            var syntax = await ToolRunner.RunAsync("sh", ["-n", script], RepoPaths.Root, TestContext.Current.CancellationToken);
+
+            // Assert
+            Assert.Equal("sh", Scalar(hook, "shell"));
+            Assert.True(syntax.ExitCode == 0, syntax.Combined);
+            Assert.True(OperatingSystem.IsWindows() || (File.GetUnixFileMode(script) & UnixFileMode.UserExecute) != 0, $"{script} is not executable");
+        }
+    }
+
+    [Fact]
+    public void The_postdeploy_hook_fails_azd_when_the_rollout_of_the_deployment_azd_names_does_not_complete()
     {
         // Arrange
-        var hook = Map(Map(Load(), "hooks"), "postprovision");
-        var script = Path.Combine(RepoPaths.Root, Scalar(hook, "run"));
+        var root = Load();
+        var deployment = Scalar(Map(Map(Map(Map(root, "services"), "mcpserver"), "k8s"), "deployment"), "name");
+        var script = File.ReadAllText(Path.Combine(RepoPaths.Root, Scalar(Map(Map(root, "hooks"), "postdeploy"), "run")));
 
-        // Act
-        var syntax = await ToolRunner.RunAsync("sh", ["-n", script], RepoPaths.Root, TestContext.Current.CancellationToken);
-
-        // Assert
-        Assert.Equal("sh", Scalar(hook, "shell"));
-        Assert.True(syntax.ExitCode == 0, syntax.Combined);
-        Assert.True(OperatingSystem.IsWindows() || (File.GetUnixFileMode(script) & UnixFileMode.UserExecute) != 0, $"{script} is not executable");
+        // Assert: set -e and a bounded rollout status whose failure exits non-zero (azd fails a hook that does).
+        Assert.Contains("set -eu", script, StringComparison.Ordinal);
+        Assert.Matches(@"kubectl -n memento rollout status deployment/" + Regex.Escape(deployment) + @" --timeout=", script);
+        Assert.Contains("exit 1", script, StringComparison.Ordinal);
     }
 
     private static YamlMappingNode Load()

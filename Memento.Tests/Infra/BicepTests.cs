@@ -79,6 +79,7 @@ public sealed partial class BicepTests(BicepTests.BuildFixture infra) : IClassFi
             {
                 "AZURE_AKS_CLUSTER_NAME", "AZURE_CONTAINER_REGISTRY_ENDPOINT", "AZURE_RESOURCE_GROUP", "AZURE_OPENAI_ENDPOINT",
                 "AZURE_OPENAI_DEPLOYMENT", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_SHARE_NAME", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+                "AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "AZURE_SERVER_IDENTITY_CLIENT_ID", "AZURE_SERVER_DNS_LABEL", "AZURE_SERVER_HOST",
             },
             outputs);
         Assert.Superset(
@@ -88,13 +89,56 @@ public sealed partial class BicepTests(BicepTests.BuildFixture infra) : IClassFi
                 "Microsoft.Storage/storageAccounts/fileServices/shares", "Microsoft.CognitiveServices/accounts",
                 "Microsoft.CognitiveServices/accounts/deployments", "Microsoft.OperationalInsights/workspaces",
                 "Microsoft.Insights/components", "Microsoft.Authorization/roleAssignments",
+                "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+                "Microsoft.Insights/dataCollectionRules", "Microsoft.Insights/dataCollectionRuleAssociations",
             },
             types);
         Assert.Matches("\"kind\":\\s*\"OpenAI\"", json);
-        Assert.Contains("gpt-4o-mini", json, StringComparison.Ordinal);
         Assert.Contains("7f951dda-4ed3-4680-a7ca-43fe172d538d", json, StringComparison.Ordinal); // AcrPull for the kubelet identity
         Assert.Contains("kubeletidentity", json, StringComparison.Ordinal);
         Assert.Contains("SystemAssigned", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_models_are_parameters_still_open_to_new_deployments()
+    {
+        // Arrange: Azure closes a generally available model version to new customers 12 months after its
+        // release (the version is the release date) and retires it six months later ("Azure OpenAI model
+        // deprecations and retirements"). gpt-4o-mini 2024-07-18, the earlier default, closed on 2025-07-18.
+        Assert.Equal(0, infra.Build.ExitCode);
+        using var template = JsonDocument.Parse(File.ReadAllText(infra.MainJson));
+        var parameters = template.RootElement.GetProperty("parameters");
+        string Default(string name) => parameters.GetProperty(name).GetProperty("defaultValue").GetString()!;
+
+        // Act
+        var chatModel = Default("chatModelName");
+        var chatVersion = DateOnly.ParseExact(Default("chatModelVersion"), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var closesToNewCustomers = chatVersion.AddMonths(12);
+
+        // Assert
+        Assert.NotEqual("gpt-4o-mini", chatModel);
+        Assert.True(closesToNewCustomers > DateOnly.FromDateTime(DateTime.UtcNow),
+            $"{chatModel} {chatVersion:yyyy-MM-dd} is closed to new deployments since {closesToNewCustomers:yyyy-MM-dd}: pick a current default (docs/deploy.md, 'Choosing the models').");
+        Assert.Equal("text-embedding-3-small", Default("embeddingModelName"));
+        Assert.Equal("1", Default("embeddingModelVersion"));
+    }
+
+    [Fact]
+    public void Nothing_authenticates_with_a_key_where_an_identity_can()
+    {
+        // Arrange
+        Assert.Equal(0, infra.Build.ExitCode);
+        var json = File.ReadAllText(infra.MainJson);
+
+        // Assert: Azure OpenAI accepts Entra ID tokens only; the pods' identity is federated with their
+        // service account; container insights authenticates with its managed identity through a rule.
+        Assert.Matches("\"disableLocalAuth\":\\s*true", json);
+        Assert.Matches("\"useAADAuth\":\\s*\"true\"", json);
+        Assert.Contains("format('system:serviceaccount:{0}:{1}', parameters('serviceAccountNamespace'), parameters('serviceAccountName'))", json, StringComparison.Ordinal);
+        Assert.Matches("\"serviceAccountNamespace\":\\s*\\{\\s*\"value\":\\s*\"memento\"", json);
+        Assert.Matches("\"serviceAccountName\":\\s*\\{\\s*\"value\":\\s*\"memento-mcpserver\"", json);
+        Assert.Contains("Microsoft-ContainerInsights-Group-Default", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("listKeys", json, StringComparison.Ordinal);
     }
 
     private static async Task<ToolResult> BuildAsync(string infraDir, string outDir, CancellationToken ct) =>

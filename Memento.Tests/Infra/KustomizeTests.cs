@@ -12,6 +12,9 @@ public sealed class KustomizeTests
 {
     public static TheoryData<string> Kustomizations => ["base", "overlays/aks"];
 
+    /// <summary>The base serves plain HTTP on 8000 (any cluster, behind its own TLS); the AKS overlay serves HTTPS itself on 8443.</summary>
+    public static TheoryData<string, string, int> Listeners => new() { { "base", "http", 8000 }, { "overlays/aks", "https", 8443 } };
+
     [Theory]
     [MemberData(nameof(Kustomizations))]
     public async Task Renders_and_loads_strictly(string kustomization)
@@ -28,8 +31,8 @@ public sealed class KustomizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Kustomizations))]
-    public async Task Deployment_runs_two_hardened_replicas_on_port_8000(string kustomization)
+    [MemberData(nameof(Listeners))]
+    public async Task Deployment_runs_two_hardened_replicas_on_its_port(string kustomization, string scheme, int port)
     {
         // Arrange
         var objects = await RenderAsync(kustomization);
@@ -43,7 +46,10 @@ public sealed class KustomizeTests
         Assert.Equal(2, deployment.Spec.Replicas);
         Assert.Equal("/health", container.ReadinessProbe.HttpGet.Path);
         Assert.Equal("/alive", container.LivenessProbe.HttpGet.Path);
-        Assert.Equal(8000, Assert.Single(container.Ports).ContainerPort);
+        Assert.Equal(port, Assert.Single(container.Ports).ContainerPort);
+        Assert.Equal(scheme, container.Ports[0].Name);
+        Assert.Equal(scheme.ToUpperInvariant(), container.ReadinessProbe.HttpGet.Scheme ?? "HTTP");
+        Assert.Equal(scheme.ToUpperInvariant(), container.LivenessProbe.HttpGet.Scheme ?? "HTTP");
         Assert.Equal(container.Ports[0].Name, container.ReadinessProbe.HttpGet.Port.Value);
         Assert.Equal(container.Ports[0].Name, container.LivenessProbe.HttpGet.Port.Value);
         Assert.All(["cpu", "memory"], r => Assert.Contains(r, container.Resources.Requests.Keys));
@@ -57,8 +63,8 @@ public sealed class KustomizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Kustomizations))]
-    public async Task Configuration_comes_from_a_ConfigMap_and_keys_from_a_Secret(string kustomization)
+    [MemberData(nameof(Listeners))]
+    public async Task Configuration_comes_from_a_ConfigMap_and_keys_from_a_Secret(string kustomization, string scheme, int port)
     {
         // Arrange
         var objects = await RenderAsync(kustomization);
@@ -67,7 +73,7 @@ public sealed class KustomizeTests
         var container = Assert.Single(pod.Containers);
 
         // Act
-        var configMapName = Assert.Single(container.EnvFrom, e => e.ConfigMapRef is not null).ConfigMapRef.Name;
+        var configMapName = Assert.Single(container.EnvFrom, e => e.ConfigMapRef?.Name.StartsWith("memento-config-", StringComparison.Ordinal) == true).ConfigMapRef.Name;
         var config = Assert.Single(objects.OfType<V1ConfigMap>(), c => c.Metadata.Name == configMapName).Data;
         var secretRef = Assert.Single(container.EnvFrom, e => e.SecretRef is not null).SecretRef;
         string MountOf(string volumeName) => Assert.Single(container.VolumeMounts, m => m.Name == volumeName).MountPath;
@@ -75,7 +81,21 @@ public sealed class KustomizeTests
             Assert.Single(pod.Volumes, v => v.Name == Assert.Single(container.VolumeMounts, m => path.StartsWith(m.MountPath + "/", StringComparison.Ordinal) || path == m.MountPath).Name);
 
         // Assert: the environment contract of DESIGN.md section 9, wired to the right volumes.
-        Assert.Equal("8000", config["ASPNETCORE_HTTP_PORTS"]);
+        if (scheme == "https")
+        {
+            // Kestrel's own configuration: HTTPS only, the certificate where the memento-tls Secret is mounted.
+            Assert.Equal($"https://+:{port}", config["ASPNETCORE_URLS"]);
+            var tls = Assert.Single(pod.Volumes, v => v.Secret?.SecretName == "memento-tls");
+            var tlsMount = Assert.Single(container.VolumeMounts, m => m.Name == tls.Name);
+            Assert.True(tlsMount.ReadOnlyProperty);
+            Assert.Equal($"{tlsMount.MountPath}/tls.crt", config["Kestrel__Certificates__Default__Path"]);
+            Assert.Equal($"{tlsMount.MountPath}/tls.key", config["Kestrel__Certificates__Default__KeyPath"]);
+        }
+        else
+        {
+            Assert.Equal(port.ToString(System.Globalization.CultureInfo.InvariantCulture), config["ASPNETCORE_HTTP_PORTS"]);
+        }
+
         Assert.Equal("ApiKey", config["Memento__Auth__Mode"]);
         Assert.Equal("memento-auth", secretRef.Name);
         Assert.NotEqual(true, secretRef.Optional);
@@ -88,8 +108,8 @@ public sealed class KustomizeTests
     }
 
     [Theory]
-    [MemberData(nameof(Kustomizations))]
-    public async Task Service_is_a_restricted_LoadBalancer_with_ClientIP_affinity(string kustomization)
+    [MemberData(nameof(Listeners))]
+    public async Task Service_is_a_restricted_LoadBalancer_with_ClientIP_affinity(string kustomization, string scheme, int port)
     {
         // Arrange
         var objects = await RenderAsync(kustomization);
@@ -109,7 +129,10 @@ public sealed class KustomizeTests
         Assert.Equal("ClientIP", service.Spec.SessionAffinity);
         Assert.Equal(10800, service.Spec.SessionAffinityConfig.ClientIP.TimeoutSeconds);
         Assert.Equal(deployment.Spec.Selector.MatchLabels, service.Spec.Selector);
-        Assert.Equal("http", Assert.Single(service.Spec.Ports).TargetPort.Value);
+        var servicePort = Assert.Single(service.Spec.Ports);
+        Assert.Equal(scheme, servicePort.TargetPort.Value);
+        Assert.Equal(scheme == "https" ? 443 : 80, servicePort.Port);
+        Assert.Equal(port, Assert.Single(deployment.Spec.Template.Spec.Containers[0].Ports, p => p.Name == scheme).ContainerPort);
     }
 
     [Theory]

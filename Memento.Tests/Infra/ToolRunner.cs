@@ -17,7 +17,8 @@ public static class ToolRunner
 
     /// <summary>Runs <paramref name="fileName"/> with <paramref name="args"/> in <paramref name="workingDirectory"/>.</summary>
     public static async Task<ToolResult> RunAsync(
-        string fileName, IEnumerable<string> args, string workingDirectory, CancellationToken cancellationToken, TimeSpan? timeout = null)
+        string fileName, IEnumerable<string> args, string workingDirectory, CancellationToken cancellationToken, TimeSpan? timeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -34,6 +35,10 @@ public static class ToolRunner
         // Bicep must work offline and quietly: no telemetry, no update checks.
         info.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
 
         using var process = new Process { StartInfo = info };
         var stdout = new StringBuilder();

@@ -1,6 +1,8 @@
 // The AKS cluster: system-assigned managed identity for the control plane, a kubelet identity that
 // may pull from the registry (AcrPull), Azure Files CSI for the shared memory volume, container
-// insights into Log Analytics, and the OIDC issuer + workload identity for keyless Azure access.
+// insights into Log Analytics authenticated with the add-on's managed identity through a data
+// collection rule (not the workspace key), and the OIDC issuer + workload identity for keyless
+// Azure access from the pods.
 param location string
 param tags object
 param name string
@@ -53,9 +55,61 @@ resource cluster 'Microsoft.ContainerService/managedClusters@2024-02-01' = {
         enabled: true
         config: {
           logAnalyticsWorkspaceResourceID: logAnalyticsWorkspaceId
+          // Managed identity instead of the legacy workspace key; what is collected is the rule below.
+          useAADAuth: 'true'
         }
       }
     }
+  }
+}
+
+// Container insights with managed identity: the agent reads what to collect from this rule, and the
+// association below ties the rule to the cluster (the names follow Azure Monitor's onboarding template).
+resource containerInsightsRule 'Microsoft.Insights/dataCollectionRules@2022-06-01' = {
+  name: take('MSCI-${location}-${name}', 64)
+  location: location
+  tags: tags
+  kind: 'Linux'
+  properties: {
+    dataSources: {
+      extensions: [
+        {
+          name: 'ContainerInsightsExtension'
+          extensionName: 'ContainerInsights'
+          streams: ['Microsoft-ContainerInsights-Group-Default']
+          extensionSettings: {
+            dataCollectionSettings: {
+              interval: '1m'
+              namespaceFilteringMode: 'Off'
+              enableContainerLogV2: true
+            }
+          }
+        }
+      ]
+    }
+    destinations: {
+      logAnalytics: [
+        {
+          name: 'ciworkspace'
+          workspaceResourceId: logAnalyticsWorkspaceId
+        }
+      ]
+    }
+    dataFlows: [
+      {
+        streams: ['Microsoft-ContainerInsights-Group-Default']
+        destinations: ['ciworkspace']
+      }
+    ]
+  }
+}
+
+resource containerInsightsAssociation 'Microsoft.Insights/dataCollectionRuleAssociations@2022-06-01' = {
+  name: 'ContainerInsightsExtension'
+  scope: cluster
+  properties: {
+    description: 'Association of data collection rule. Deleting this association will break the data collection for this AKS Cluster.'
+    dataCollectionRuleId: containerInsightsRule.id
   }
 }
 
@@ -74,4 +128,5 @@ resource kubeletAcrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output name string = cluster.name
+output oidcIssuerUrl string = cluster.properties.oidcIssuerProfile.issuerURL
 output kubeletIdentityClientId string = cluster.properties.identityProfile.kubeletidentity.clientId

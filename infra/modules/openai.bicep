@@ -1,12 +1,25 @@
-// Azure OpenAI with a gpt-4o-mini deployment for the chat client. Local (key) auth stays enabled
-// because the chat client also accepts "Endpoint=...;Key=..."; Entra ID access is granted below.
+// Azure OpenAI with a chat model deployment for the chat client and, optionally, an embedding model
+// deployment for the server's semantic search. Key (local) authentication is disabled: callers sign
+// in with Microsoft Entra ID — the signed-in user from their machine, the server pods through their
+// workload identity — and get "Cognitive Services OpenAI User" below.
 param location string
 param tags object
 param name string
-param deploymentName string
+param chatDeploymentName string
+param chatModelName string
+param chatModelVersion string
 @minValue(1)
-param capacity int
+param chatCapacity int
+param embeddingDeploymentName string
+@description('Empty: no embedding deployment.')
+param embeddingModelName string
+param embeddingModelVersion string
+@minValue(1)
+param embeddingCapacity int
+@description('Object id of the signed-in user; empty to skip.')
 param principalId string
+@description('Object id of the server pods\' managed identity.')
+param serverPrincipalId string
 
 var openAiUserRoleId = '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'
 
@@ -19,22 +32,43 @@ resource account 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
   properties: {
     customSubDomainName: name
     publicNetworkAccess: 'Enabled'
+    disableLocalAuth: true
   }
 }
 
 resource chatModel 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = {
   parent: account
-  name: deploymentName
+  name: chatDeploymentName
   sku: {
     name: 'GlobalStandard'
-    capacity: capacity
+    capacity: chatCapacity
   }
   properties: {
     model: {
       format: 'OpenAI'
-      name: 'gpt-4o-mini'
-      version: '2024-07-18'
+      name: chatModelName
+      version: chatModelVersion
     }
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
+  }
+}
+
+// One deployment at a time: the service refuses concurrent changes to deployments of one account.
+resource embeddingModel 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01' = if (!empty(embeddingModelName)) {
+  parent: account
+  name: embeddingDeploymentName
+  dependsOn: [chatModel]
+  sku: {
+    name: 'GlobalStandard'
+    capacity: embeddingCapacity
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: embeddingModelName
+      version: embeddingModelVersion
+    }
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
   }
 }
 
@@ -47,5 +81,16 @@ resource userAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
   }
 }
 
+resource serverAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, serverPrincipalId, openAiUserRoleId)
+  scope: account
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', openAiUserRoleId)
+    principalId: serverPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 output endpoint string = account.properties.endpoint
-output deploymentName string = chatModel.name
+output chatDeploymentName string = chatModel.name
+output embeddingDeploymentName string = empty(embeddingModelName) ? '' : embeddingModel.name

@@ -54,6 +54,24 @@ ensure_chromium() {
   fi
 }
 
+ensure_postgres() {
+  # The PostgreSQL provider's tests start a throw-away server from the machine's PostgreSQL (initdb,
+  # pg_ctl). Install Debian's server package where we may; elsewhere those tests say they were skipped.
+  local bindir
+  bindir=$(pg_config --bindir 2>/dev/null || true)
+  if [ -x "$bindir/initdb" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing PostgreSQL for the storage provider tests (apt-get install postgresql)"
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; } 2>&1 | tail -n 5; then
+      log "PostgreSQL could not be installed; the PostgreSQL tests will be skipped"
+    fi
+    # The package starts a cluster of its own; the tests start theirs, so stop the package's.
+    command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r version cluster _; do pg_ctlcluster "$version" "$cluster" stop 2>/dev/null || true; done
+  else
+    log "PostgreSQL is not installed and this user cannot install it; the PostgreSQL tests will be skipped"
+  fi
+}
+
 ensure_npm() {
   # The interop tests (interop/) run the official MCP TypeScript SDK and conformance suite: they need npm.
   if command -v npm >/dev/null; then return 0; fi
@@ -72,6 +90,7 @@ build() {
 
 run_tests() {
   ensure_chromium
+  ensure_postgres
   rm -rf "$results"
   mkdir -p "$results"
   # Tests that keep artifacts (the browser test's screenshot) write them under the results folder.

@@ -10,12 +10,13 @@ namespace Memento.AppHost.Tests;
 /// <summary>
 /// The real AppHost under <c>Aspire.Hosting.Testing</c>, seen through the same <see cref="IMementoTopology"/>
 /// the process fixture implements. The server address is Aspire's own endpoint for <c>mcpserver</c>, whose
-/// proxy spreads requests over the replicas without affinity; the chat client reaches the server through
-/// it by service discovery (<c>services__mcpserver__http__0</c>). Aspire's proxy has no ClientIP affinity and
-/// the AppHost serves no legacy SSE, so those scenarios are skipped here and run against the process fixture.
-/// Started once per test class; dispose stops every resource.
+/// proxy spreads connections over the replicas without affinity; the chat client reaches the server through
+/// it by service discovery (<c>services__mcpserver__http__0</c>). Which replica served a request is read from
+/// the <c>X-Memento-Replica</c> header of its response. Aspire's proxy has no ClientIP affinity, so the one
+/// scenario that needs it runs against the process fixture only. Started once per test class; dispose stops
+/// every resource and deletes the storage folder.
 /// </summary>
-public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
+public abstract class AppHostTopology(bool legacySse = false) : IMementoTopology, IAsyncLifetime
 {
     private const string ServerResource = "mcpserver";
     private const string ChatResource = "chat";
@@ -29,6 +30,8 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
     private readonly DirectoryInfo _storage = Directory.CreateTempSubdirectory("memento-apphost");
     private DistributedApplication? _app;
     private IReadOnlyList<string> _replicas = [];
+    // The header's replica name (OpenTelemetry service.instance.id) to the instance's resource id.
+    private IReadOnlyDictionary<string, string> _replicaIds = new Dictionary<string, string>();
 
     public string Name => $"AppHost ({GetType().Name})";
 
@@ -38,20 +41,29 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
 
     public Uri? ChatAddress { get; private set; }
 
-    public bool LegacySseEnabled => false;
+    public bool LegacySseEnabled => legacySse;
+
+    // Aspire's proxy picks a replica per connection, not per request.
+    public bool BalancesEachRequest => false;
 
     public string StorageRoot => _storage.FullName;
 
     public IReadOnlyList<string> Replicas => _replicas;
 
-    private DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not been started.");
+    /// <summary>The started app, for tests that look at its resources directly.</summary>
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not been started.");
 
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Memento_AppHost>(
-            // An empty openai connection string keeps the chat client on its offline engine.
-            ["Memento:Storage:Root=" + _storage.FullName, "ConnectionStrings:openai="], ct);
+            [
+                "Memento:Storage:Root=" + _storage.FullName,
+                // An empty openai connection string keeps the chat client on its offline engine.
+                "ConnectionStrings:openai=",
+                "Memento:Http:EnableLegacySse=" + (legacySse ? "true" : ""),
+            ],
+            ct);
         _app = await appHost.BuildAsync(ct).WaitAsync(StartTimeout, ct);
         await _app.StartAsync(ct).WaitAsync(StartTimeout, ct);
 
@@ -66,11 +78,17 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
     public async Task<int> WaitForHealthyReplicasAsync(CancellationToken cancellationToken)
     {
         var healthy = new HashSet<string>(StringComparer.Ordinal);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
         await foreach (var update in App.ResourceNotifications.WatchAsync(cancellationToken))
         {
             if (update.Resource.Name != ServerResource)
             {
                 continue;
+            }
+
+            if (InstanceId(update.Snapshot) is { } instance)
+            {
+                names[instance] = update.ResourceId;
             }
 
             if (update.Snapshot.HealthStatus == HealthStatus.Healthy)
@@ -89,8 +107,16 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
         }
 
         _replicas = [.. healthy.Order(StringComparer.Ordinal)];
+        _replicaIds = names;
         return healthy.Count;
     }
+
+    // What the replica puts in its X-Memento-Replica header: the service.instance.id Aspire gives each instance.
+    private static string? InstanceId(CustomResourceSnapshot snapshot) =>
+        snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == "OTEL_RESOURCE_ATTRIBUTES")?.Value?
+            .Split(',', StringSplitOptions.TrimEntries)
+            .Select(a => a.Split('=', 2, StringSplitOptions.TrimEntries))
+            .FirstOrDefault(a => a is ["service.instance.id", { Length: > 0 }])?[1];
 
     /// <summary>Kills the replica's process tree outright (its pid from the resource snapshot), as a node failure would.</summary>
     public async Task KillReplicaAsync(string replica, CancellationToken cancellationToken)
@@ -119,7 +145,16 @@ public abstract class AppHostTopology : IMementoTopology, IAsyncLifetime
                     || update.Snapshot.State?.Text == KnownResourceStates.Finished),
             cancellationToken);
 
-    public IReadOnlyDictionary<string, int>? RequestsByReplica(Uri balancerAddress) => null;
+    public IReadOnlyDictionary<string, int>? RequestsByReplica(Uri balancerAddress)
+    {
+        var replies = MementoMcp.RepliesByReplica(balancerAddress);
+        var unknown = replies.Keys.Where(name => !_replicaIds.ContainsKey(name)).ToList();
+        Assert.True(unknown.Count == 0, $"Replies came from replicas the AppHost does not know: {string.Join(", ", unknown)}.");
+        return _replicas.ToDictionary(
+            id => id,
+            id => replies.Where(r => _replicaIds[r.Key] == id).Sum(r => r.Value),
+            StringComparer.Ordinal);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -146,5 +181,5 @@ public sealed class AppHostAppTopology : AppHostTopology;
 /// <summary>A separate AppHost for the scenario that kills a replica.</summary>
 public sealed class AppHostFailoverTopology : AppHostTopology;
 
-/// <summary>The AppHost for the legacy SSE scenarios, which it skips (no SSE, no affinity in Aspire's proxy).</summary>
-public sealed class AppHostLegacySseTopology : AppHostTopology;
+/// <summary>The AppHost with legacy SSE switched on; Aspire's proxy has no affinity, so only the failure without it runs here.</summary>
+public sealed class AppHostLegacySseTopology() : AppHostTopology(legacySse: true);

@@ -99,7 +99,7 @@ internal static class Bench
             using var store = new FileMemoryStore(new StorageOptions { Root = root }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance);
             start = Stopwatch.GetTimestamp();
             var cpu = Cpu();
-            await store.WarmUpAsync(cancellationToken);
+            await store.OpenUserAsync(User, cancellationToken);
             var build = Stats.Milliseconds(start);
             Console.WriteLine($"index build from files ({memories:N0} memories, in-memory index): {build / 1000:F2} s wall, {(Cpu() - cpu).TotalSeconds:F2} s CPU");
 
@@ -143,7 +143,7 @@ internal static class Bench
 
     private static NewMemory ToMemory(Corpus.Document document) => new(document.Content, document.Title, document.Tags);
 
-    private static void Machine()
+    internal static void Machine()
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()

@@ -9,8 +9,9 @@ using Memento.Benchmarks;
 //   all                                                store, then search at 10,000 and 100,000 memories
 //   quality [--model M]                                retrieval quality (recall@5, MRR) on the labelled set: off, local, fusion variants
 //   quality --models                                   each local model by vector similarity alone: speed and quality
-//   import  --root R --from SEED                       import the seed layout into R
-//   export  --root R --user U --to FILE.zip            export one user's memories
+//   users   [--users N] [--memories M] [--cold C]      N users of M memories touched once: RSS, open files, cold user
+//           [--index-path DIR] [--max-open-users B]    (the index in local files under DIR; another user bound)
+// Import, export and reindex are commands of the server: dotnet Memento.McpServer.dll import|export|reindex (README).
 var options = Arguments.Parse(args.Skip(1));
 var command = args.FirstOrDefault() ?? "all";
 var cancellation = new CancellationTokenSource();
@@ -25,14 +26,13 @@ try
     return command switch
     {
         "write" => await Tool.WriteAsync(options, cancellation.Token),
-        "import" => await Tool.ImportAsync(options, cancellation.Token),
-        "export" => await Tool.ExportAsync(options, cancellation.Token),
         "store" => await Bench.StoreAsync(options.Int("count", 2000), cancellation.Token),
         "search" => await Bench.SearchAsync(options.Int("memories", 10_000), options.Int("queries", 2000), cancellation.Token),
         "all" => await Bench.AllAsync(cancellation.Token),
         "quality" => options.Optional("models") is not null
             ? await Memento.Benchmarks.Quality.QualityBench.ModelsAsync(cancellation.Token)
             : await Memento.Benchmarks.Quality.QualityBench.StoreAsync(options.Optional("model"), cancellation.Token),
+        "users" => await UsersBench.RunAsync(options.Int("users", 10_000), options.Int("memories", 10), options.Int("cold", 1000), options.Optional("index-path"), options.Optional("max-open-users") is null ? null : options.Int("max-open-users", 0), cancellation.Token),
         _ => Usage(),
     };
 }
@@ -44,7 +44,7 @@ catch (ArgumentException e)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Memento.Benchmarks [write|store|search|all|quality|import|export] [--option value ...]; see docs/benchmarks.md");
+    Console.Error.WriteLine("usage: Memento.Benchmarks [write|store|search|all|users|quality] [--option value ...]; see docs/benchmarks.md");
     return 2;
 }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Memento.Benchmarks;
 
-/// <summary>Commands that use the store as a separate process: the concurrency and crash tests, import and export.</summary>
+/// <summary>The store as a separate process, for the concurrency and crash tests (import and export are commands of the server).</summary>
 internal static class Tool
 {
     private static readonly ILoggerFactory Logs = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
@@ -31,28 +31,6 @@ internal static class Tool
         }
 
         Console.WriteLine($"done {count}");
-        return 0;
-    }
-
-    public static async Task<int> ImportAsync(Arguments args, CancellationToken cancellationToken)
-    {
-        using var store = new FileMemoryStore(new StorageOptions { Root = args.Required("root") }, new SearchOptions(), Logs.CreateLogger<FileMemoryStore>());
-        var report = await new SeedImporter(store, Logs.CreateLogger<SeedImporter>()).ImportAsync(args.Required("from"), cancellationToken);
-        Console.WriteLine($"imported {report.Imported}, already present {report.Duplicates}, skipped {report.Skipped.Count}");
-        foreach (var skipped in report.Skipped)
-        {
-            Console.WriteLine("  skipped " + skipped);
-        }
-
-        return report.Skipped.Count == 0 ? 0 : 1;
-    }
-
-    public static async Task<int> ExportAsync(Arguments args, CancellationToken cancellationToken)
-    {
-        using var store = new FileMemoryStore(new StorageOptions { Root = args.Required("root") }, new SearchOptions(), Logs.CreateLogger<FileMemoryStore>());
-        await using var zip = new FileStream(args.Required("to"), FileMode.Create, FileAccess.Write);
-        var count = await store.ExportAsync(args.Required("user"), zip, cancellationToken);
-        Console.WriteLine($"exported {count} memories");
         return 0;
     }
 }

@@ -128,6 +128,9 @@ internal static class Usage
           --root DIR            storage root; a seeded root is reused (<root>.corpus.json); default: temp, removed
           --memories N          corpus size (default 10000)
           --users M             spread the corpus over M users bench-000.. (default 1)
+          --provider P          files (default) or postgres: the storage provider of the started servers
+          --connection-string CS  with postgres: the database (seeded through the provider's import path)
+          --replicas N          server replicas on the same storage, clients spread over them (default 1)
           --seed-with WAY       files: Markdown files in the store's on-disk format (default, fast);
                                 tools: store_memory calls over MCP (slow: one flush to disk each)
           --seed-clients N      concurrent clients when seeding with tools (default 8)
@@ -168,6 +171,9 @@ internal static class Usage
             ServerDll = a.String("server-dll") ?? ServerLaunch.DefaultServerDll(),
             Root = a.String("root"),
             Memories = a.Int("memories", 10_000),
+            Provider = a.String("provider", "files") is var provider && provider is "files" or "postgres" ? provider : throw new ArgumentException("--provider: files or postgres."),
+            ConnectionString = a.String("connection-string"),
+            Replicas = a.Int("replicas", 1),
             Users = a.Int("users", 1),
             SeedClients = a.Int("seed-clients", 8),
             SeedWith = a.String("seed-with", "files") is var way && way is "files" or "tools" ? way : throw new ArgumentException("--seed-with: files or tools."),

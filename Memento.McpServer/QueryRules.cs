@@ -15,7 +15,7 @@ internal static class QueryRules
     {
         if (since is { } s && until is { } u && u <= s)
         {
-            throw new MemoryValidationException("'until' must be later than 'since'.");
+            throw new MemoryValidationException("'since' must be earlier than 'until'.");
         }
     }
 }

@@ -1,6 +1,8 @@
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -21,6 +23,12 @@ public static class Extensions
 
     /// <summary>Readiness endpoint: every registered health check passes. Kubernetes routes traffic only when it does.</summary>
     public const string HealthPath = "/health";
+
+    /// <summary>
+    /// Response header naming the replica that answered (see <see cref="ReplicaName"/>), so a client behind a
+    /// load balancer can tell which instance served each request.
+    /// </summary>
+    public const string ReplicaHeader = "X-Memento-Replica";
 
     /// <summary>Activity sources traced in every service, besides ASP.NET Core and HttpClient.</summary>
     public static readonly string[] ActivitySources =
@@ -107,13 +115,53 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthPath);
+        var replica = ReplicaName(app.Configuration);
+        app.Use((context, next) =>
+        {
+            context.Response.Headers[ReplicaHeader] = replica;
+            return next(context);
+        });
+
+        app.MapHealthChecks(HealthPath, new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks(AlivePath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains("live"),
+            ResponseWriter = WriteHealthAsync,
         });
 
         return app;
+    }
+
+    /// <summary>
+    /// This instance's name: the OpenTelemetry <c>service.instance.id</c> from <c>OTEL_RESOURCE_ATTRIBUTES</c>
+    /// (Aspire sets one per replica), else <c>HOSTNAME</c> (the pod name in Kubernetes), else the machine name
+    /// and process id.
+    /// </summary>
+    public static string ReplicaName(IConfiguration configuration)
+    {
+        foreach (var attribute in (configuration["OTEL_RESOURCE_ATTRIBUTES"] ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (attribute.Split('=', 2, StringSplitOptions.TrimEntries) is ["service.instance.id", { Length: > 0 } id])
+            {
+                return id;
+            }
+        }
+
+        return configuration["HOSTNAME"] is { Length: > 0 } host ? host : $"{Environment.MachineName}-{Environment.ProcessId}";
+    }
+
+    // "Healthy" alone when every check passes (what probes and people expect); otherwise the status and,
+    // per failing check, its reason, so `curl /health` and the Aspire dashboard say why.
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = new StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Status).Append(" - ").Append(entry.Description ?? entry.Exception?.Message ?? "no reason given");
+        }
+
+        return context.Response.WriteAsync(text.ToString());
     }
 
     private static bool IsHealthRequest(PathString path) =>

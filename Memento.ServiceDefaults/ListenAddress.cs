@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +18,22 @@ public static class ListenAddress
     public static bool IsConfigured(IConfiguration configuration) =>
         AddressKeys.Any(key => !string.IsNullOrWhiteSpace(configuration[key]))
         || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+
+    /// <summary>
+    /// True when a listen address (as Kestrel reports it, e.g. <c>http://127.0.0.1:8000</c>, <c>http://[::]:8000</c>,
+    /// <c>http://+:80</c>) is reachable from this machine only. Both services refuse to start beyond loopback
+    /// without authentication by this one rule.
+    /// </summary>
+    public static bool IsLoopback(string address)
+    {
+        if (!Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
+                UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+    }
 
     /// <summary>Binds to <paramref name="localDefault"/> unless an address is configured.</summary>
     public static WebApplicationBuilder UseLocalDefaultUrlWhenUnset(this WebApplicationBuilder builder, string localDefault)

@@ -43,6 +43,16 @@ param embeddingModelVersion string = '1'
 @description('Tokens per minute (thousands) for the embedding deployment.')
 param embeddingCapacity int = 10
 
+@allowed(['Files', 'Postgres'])
+@description('Where memories live: Files (an Azure Files share) or Postgres (Azure Database for PostgreSQL Flexible Server). azd: MEMENTO_STORAGE_PROVIDER.')
+param storageProvider string = 'Files'
+
+@secure()
+@description('Administrator password of the PostgreSQL server (storageProvider Postgres only). azd: MEMENTO_POSTGRES_PASSWORD.')
+param postgresAdministratorPassword string = ''
+
+var usePostgres = storageProvider == 'Postgres'
+
 var tags = { 'azd-env-name': environmentName }
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var serverDnsLabel = 'memento-${resourceToken}'
@@ -103,7 +113,7 @@ module serverIdentity 'modules/identity.bicep' = {
   }
 }
 
-module storage 'modules/storage.bicep' = {
+module storage 'modules/storage.bicep' = if (!usePostgres) {
   name: 'storage'
   scope: rg
   params: {
@@ -112,6 +122,19 @@ module storage 'modules/storage.bicep' = {
     name: 'st${resourceToken}'
     shareName: 'memento-data'
     shareQuotaGiB: 100
+  }
+}
+
+module postgres 'modules/postgres.bicep' = if (usePostgres) {
+  name: 'postgres'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'psql-${resourceToken}'
+    databaseName: 'memento'
+    administratorLogin: 'memento_admin'
+    administratorPassword: postgresAdministratorPassword
   }
 }
 
@@ -142,8 +165,14 @@ output AZURE_AKS_CLUSTER_NAME string = aks.outputs.name
 output AZURE_AKS_IDENTITY_CLIENT_ID string = aks.outputs.kubeletIdentityClientId
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
-output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
-output AZURE_STORAGE_SHARE_NAME string = storage.outputs.shareName
+output MEMENTO_STORAGE_PROVIDER string = storageProvider
+// The kustomize overlay for this storage: the share-backed aks one, or aks-postgres without a volume.
+output MEMENTO_K8S_OVERLAY string = usePostgres ? 'aks-postgres' : 'aks'
+output AZURE_STORAGE_ACCOUNT_NAME string = usePostgres ? '' : storage!.outputs.name
+output AZURE_STORAGE_SHARE_NAME string = usePostgres ? '' : storage!.outputs.shareName
+output AZURE_POSTGRES_HOST string = usePostgres ? postgres!.outputs.host : ''
+output AZURE_POSTGRES_DATABASE string = usePostgres ? postgres!.outputs.databaseName : ''
+output AZURE_POSTGRES_USER string = usePostgres ? postgres!.outputs.administratorLogin : ''
 output AZURE_OPENAI_ENDPOINT string = openai.outputs.endpoint
 output AZURE_OPENAI_DEPLOYMENT string = openai.outputs.chatDeploymentName
 output AZURE_OPENAI_EMBEDDING_DEPLOYMENT string = openai.outputs.embeddingDeploymentName

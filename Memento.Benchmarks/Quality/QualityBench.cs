@@ -94,7 +94,9 @@ internal static class QualityBench
             {
                 foreach (var memory in LabelledSet.Memories)
                 {
-                    var stored = await writer.StoreAsync(User, new NewMemory(memory.Content, memory.Title, memory.Tags), memory.Created, cancellationToken);
+                    // Imported with their creation times, which the time-filtered queries depend on.
+                    var at = memory.Created;
+                    var stored = await writer.ImportAsync(User, new Memory(MemoryIds.New(at), memory.Title, memory.Tags, at, at, memory.Content, null, new Dictionary<string, string>()), cancellationToken);
                     keyOf[stored.Memory.Id] = memory.Key;
                 }
 
@@ -127,7 +129,7 @@ internal static class QualityBench
             {
                 var opened = Stopwatch.GetTimestamp();
                 using var store = new FileMemoryStore(new StorageOptions { Root = root }, options, NullLogger<FileMemoryStore>.Instance, embeddings: embeddings ? generator : null);
-                await store.WarmUpAsync(cancellationToken);
+                await store.OpenUserAsync(User, cancellationToken);
                 await store.Embeddings.WhenVectorsReadyAsync(cancellationToken);
                 var ready = Stopwatch.GetElapsedTime(opened);
                 var results = new List<(LabelledQuery, IReadOnlyList<string>)>();

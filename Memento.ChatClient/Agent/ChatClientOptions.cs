@@ -22,7 +22,7 @@ public sealed record ChatClientOptions
 
     /// <summary>The user whose memories this client works with; sent as <c>X-Memento-User</c> when no credentials are configured (with credentials the server takes the user from them).</summary>
     [Required]
-    [RegularExpression("^[a-z0-9][a-z0-9._-]{0,63}$", ErrorMessage = "Memento:Chat:User must be lower-case letters, digits, '.', '_' or '-' (at most 64).")]
+    [RegularExpression(@"\A[a-z0-9][a-z0-9._-]{0,63}\z", ErrorMessage = "Memento:Chat:User must be lower-case letters, digits, '.', '_' or '-' (at most 64).")]
     public string User { get; init; } = "default";
 
     /// <summary>An API key for a server with <c>ApiKey</c> authentication, sent as <c>Authorization: Bearer</c>.</summary>
@@ -58,6 +58,17 @@ public sealed record ChatClientOptions
     /// <summary>How many messages of a conversation are kept and sent back to the model.</summary>
     [Range(2, 1000)]
     public int MaxHistoryMessages { get; init; } = 60;
+
+    /// <summary>
+    /// SHA-256 (64 hex digits) of the access key the chat page's API requires, sent as <c>Authorization: Bearer &lt;key&gt;</c>;
+    /// the page asks for it once per browser session. Create one with <c>Memento.McpServer hash-key</c> or <c>sha256sum</c>.
+    /// Unset: no key, and then the page is served on loopback only unless <see cref="AllowAnonymousNetwork"/>.
+    /// </summary>
+    [RegularExpression(@"\A[0-9a-fA-F]{64}\z", ErrorMessage = "Memento:Chat:AccessKeyHash must be the SHA-256 of the key as 64 hex digits.")]
+    public string? AccessKeyHash { get; init; }
+
+    /// <summary>Serve the page beyond loopback without an access key (default false; then it logs a warning at start-up).</summary>
+    public bool AllowAnonymousNetwork { get; init; }
 
     /// <summary>How many conversations the web page keeps in memory before the least recent are dropped.</summary>
     [Range(1, 100_000)]

@@ -19,6 +19,7 @@ public static class ChatExtensions
     {
         builder.UseLocalDefaultUrlWhenUnset(LocalDefaultUrl);
         builder.AddMementoChatCore();
+        builder.Services.AddHostedService<ChatAccess.ListenGuard>();
         return builder;
     }
 
@@ -86,6 +87,7 @@ public static class ChatExtensions
     {
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseMiddleware<ChatAccess>();
         app.MapChatApi();
         return app;
     }

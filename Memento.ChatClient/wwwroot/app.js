@@ -197,12 +197,13 @@ async function deliver(message, fromOutbox = false) {
   try {
     let response;
     try {
-      response = await fetch("api/chat", {
+      response = await authorizedFetch("api/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
         body: JSON.stringify({ conversationId, message }),
       });
-    } catch {
+    } catch (error) {
+      if (error instanceof AccessKeyNeeded) throw error;
       throw new Unreachable();
     }
     if (response.status === 502 || response.status === 503 || response.status === 504) throw new Unreachable();
@@ -286,7 +287,7 @@ let view = "memories"; // or "trash"
 let nextCursor = null;
 
 async function api(path, options) {
-  const response = await fetch(path, options);
+  const response = await authorizedFetch(path, options);
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.message || data.error || `HTTP ${response.status}`);
   return data;
@@ -497,8 +498,8 @@ async function loadInfo() {
   try {
     const info = await api("api/info");
     $("info").textContent = `user ${info.user} · server ${info.server} · ${info.provider}`;
-  } catch {
-    $("info").textContent = "the chat service is not answering";
+  } catch (error) {
+    $("info").textContent = error instanceof AccessKeyNeeded ? error.message : "the chat service is not answering";
   }
 }
 
@@ -554,6 +555,37 @@ $("show-trash").addEventListener("click", () => { view = view === "trash" ? "mem
 window.addEventListener("online", () => flushOutbox(true));
 
 renderTranscript();
+// When the chat service is configured with an access key (Memento:Chat:AccessKeyHash), every API call
+// carries it as a bearer token; the page asks for it on the first 401 and keeps it for this tab's session.
+const accessKeyItem = "memento-access-key";
+
+class AccessKeyNeeded extends Error {
+  constructor() { super("this chat needs its access key"); }
+}
+
+async function authorizedFetch(path, options = {}) {
+  const headers = new Headers(options.headers || {});
+  const key = sessionStorage.getItem(accessKeyItem);
+  if (key) headers.set("Authorization", `Bearer ${key}`);
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401) {
+    sessionStorage.removeItem(accessKeyItem);
+    $("access").hidden = false;
+    $("access-key").focus();
+    throw new AccessKeyNeeded();
+  }
+  return response;
+}
+
+$("access").addEventListener("submit", (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(accessKeyItem, $("access-key").value.trim());
+  $("access-key").value = "";
+  $("access").hidden = true;
+  loadInfo();
+  refreshLibrary();
+});
+
 loadInfo();
 refreshLibrary();
 if (store.get(outboxKey, []).length) scheduleRetry();

@@ -16,6 +16,7 @@ public sealed record ServerLaunch(string ServerDll, string StorageRoot, IReadOnl
     public static readonly IReadOnlyDictionary<string, string> BenchmarkDefaults = new Dictionary<string, string>
     {
         ["Memento__Http__RateLimitPermits"] = "1000000",
+        ["Memento__Http__LoopbackRateLimitPermits"] = "1000000",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information",
     };

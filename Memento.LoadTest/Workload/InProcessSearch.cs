@@ -23,7 +23,7 @@ public static class InProcessSearch
             var user = options.User(0);
             var corpus = new Corpus(seed);
             var texts = Enumerable.Range(0, queries).Select(_ => corpus.Query()).ToList();
-            await store.WarmUpAsync(cancellationToken);
+            await store.OpenUserAsync(user, cancellationToken);
             foreach (var text in texts.Take(Math.Min(500, queries)))
             {
                 await store.SearchAsync(user, new SearchQuery(text, Limit: 10), cancellationToken);

@@ -13,6 +13,15 @@ public sealed record LoadOptions
 
     public IReadOnlyList<int> Clients { get; init; } = [16];
 
+    /// <summary>The storage provider of the started servers: <c>files</c> (default) or <c>postgres</c>.</summary>
+    public string Provider { get; init; } = "files";
+
+    /// <summary>With <c>postgres</c>: the database every started replica uses (and the corpus is seeded into).</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Server replicas started on the same storage; the clients are spread over them evenly.</summary>
+    public int Replicas { get; init; } = 1;
+
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>When above 0, each phase ends after this many requests instead of after <see cref="Duration"/>.</summary>

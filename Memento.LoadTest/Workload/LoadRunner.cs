@@ -40,7 +40,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 }
             }
 
-            var phases = await RunPhasesAsync(url, pid: null, cancellationToken);
+            var phases = await RunPhasesAsync([url], pid: null, cancellationToken);
             return new RunReport(machine, commandLine, corpus, null, phases, Targets(phases, null));
         }
 
@@ -49,13 +49,31 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         Directory.CreateDirectory(root);
         try
         {
-            var launch = new ServerLaunch(options.ServerDll, root, ServerLaunch.WithDefaults(options.ServerEnvironment));
+            var postgres = options.Provider == "postgres";
+            if (postgres && options.ConnectionString is null)
+            {
+                throw new ArgumentException("--provider postgres needs --connection-string.");
+            }
+
+            var providerEnvironment = postgres
+                ? new Dictionary<string, string> { ["Memento__Storage__Provider"] = "Postgres", ["ConnectionStrings__memento-db"] = options.ConnectionString! }
+                : null;
+            var launch = new ServerLaunch(options.ServerDll, root, ServerLaunch.WithDefaults(options.ServerEnvironment, providerEnvironment));
             CorpusInfo corpusInfo;
             await using (var seeding = new ServerProcess(launch, ServerProcess.FreePort(), "seed server"))
             {
                 if (ReuseManifest(root) is { } reused)
                 {
                     corpusInfo = reused;
+                }
+                else if (postgres && options.SeedWith == "files")
+                {
+                    log.WriteLine($"Seeding {options.Memories:N0} memories over {options.Users} user(s) into PostgreSQL...");
+                    var clock = Stopwatch.StartNew();
+                    await PostgresSeeder.SeedAsync(options.ConnectionString!, options, _ids, cancellationToken);
+                    log.WriteLine($"Seeded {options.Memories:N0} in {clock.Elapsed.TotalSeconds:0.0} s ({options.Memories / clock.Elapsed.TotalSeconds:0} per second)");
+                    corpusInfo = new CorpusInfo(options.Memories, options.Users, "PostgreSQL rows through the provider's import", Math.Round(clock.Elapsed.TotalSeconds, 1), "(database)");
+                    CorpusManifest.Write(root, options, corpusInfo, _ids);
                 }
                 else if (options.SeedWith == "files")
                 {
@@ -84,8 +102,26 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 await server.StartAndWaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
             }
 
-            var phases = await RunPhasesAsync(server.McpEndpoint, server.Pid, cancellationToken);
-            return new RunReport(machine, commandLine, corpusInfo, cold, phases, Targets(phases, cold));
+            // More replicas on the same storage: the clients are spread over them as a balancer would.
+            var others = Enumerable.Range(1, Math.Max(0, options.Replicas - 1)).Select(r => new ServerProcess(launch, ServerProcess.FreePort(), $"replica {r}")).ToList();
+            try
+            {
+                foreach (var other in others)
+                {
+                    await other.StartAndWaitAsync(TimeSpan.FromSeconds(120), cancellationToken);
+                }
+
+                var endpoints = new[] { server }.Concat(others).Select(s => s.McpEndpoint).ToList();
+                var phases = await RunPhasesAsync(endpoints, server.Pid, cancellationToken);
+                return new RunReport(machine, commandLine, corpusInfo, cold, phases, Targets(phases, cold));
+            }
+            finally
+            {
+                foreach (var other in others)
+                {
+                    await other.DisposeAsync();
+                }
+            }
         }
         finally
         {
@@ -232,7 +268,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         return new CorpusInfo(options.Memories, options.Users, $"store_memory over MCP ({options.SeedClients} clients)", Math.Round(seconds, 1), root);
     }
 
-    private async Task<List<PhaseReport>> RunPhasesAsync(Uri endpoint, int? pid, CancellationToken cancellationToken)
+    private async Task<List<PhaseReport>> RunPhasesAsync(IReadOnlyList<Uri> endpoint, int? pid, CancellationToken cancellationToken)
     {
         var phases = new List<PhaseReport>();
         if (options.Warmup > TimeSpan.Zero)
@@ -255,10 +291,10 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
     }
 
     private async Task<PhaseReport> RunPhaseAsync(
-        string name, Uri endpoint, int? pid, int clientCount, bool pingOnly, TimeSpan duration, int requests, CancellationToken cancellationToken)
+        string name, IReadOnlyList<Uri> endpoints, int? pid, int clientCount, bool pingOnly, TimeSpan duration, int requests, CancellationToken cancellationToken)
     {
         var clients = await Task.WhenAll(Enumerable.Range(0, clientCount)
-            .Select(_ => MementoClient.ConnectAsync(endpoint, options.UserHeader, cancellationToken)));
+            .Select(c => MementoClient.ConnectAsync(endpoints[c % endpoints.Count], options.UserHeader, cancellationToken)));
         var recorders = Enum.GetValues<Operation>().ToDictionary(o => o, o => new LatencyRecorder(OperationNames.Of(o)));
         var errors = new ConcurrentDictionary<string, int>();
         long tickets = requests > 0 ? requests : long.MaxValue;
@@ -366,6 +402,15 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                         string.Create(c, $"<= {factor}x"),
                         string.Create(c, $"{stats.P50:0.00} ms vs {pingStats.P50:0.00} ms = {stats.P50 / pingStats.P50:0.00}x"),
                         stats.P50 <= factor * pingStats.P50));
+                }
+            }
+
+            // The end-to-end medians the storage providers are held to (docs/benchmarks.md).
+            foreach (var tool in new[] { "retrieve_memories", "store_memory" })
+            {
+                if (mixed.Operations.FirstOrDefault(o => o.Operation == tool) is { Count: > 0 } stats)
+                {
+                    checks.Add(new TargetCheck($"{tool} median, {clients} clients", "<= 5 ms", string.Create(c, $"{stats.P50:0.00} ms"), stats.P50 <= 5));
                 }
             }
 

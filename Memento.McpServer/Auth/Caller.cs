@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using ModelContextProtocol;
+using Memento.McpServer.Errors;
+using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Auth;
 
@@ -27,7 +28,7 @@ public sealed class Caller(IOptions<AuthOptions> auth, TransportKind transport)
     public bool IsAdmin => IsLocal || Principal?.IsInRole(auth.Value.AdminRole) == true;
 
     /// <summary>The user this request acts for; a <paramref name="userArgument"/> naming someone else is refused when authenticated.</summary>
-    /// <exception cref="McpException">The argument names another user, or is not a valid user id.</exception>
+    /// <exception cref="RefusalException">Not authenticated, the argument names another user, or it is not a valid user id.</exception>
     public string ResolveUser(string? userArgument = null)
     {
         if (!IsLocal)
@@ -35,12 +36,12 @@ public sealed class Caller(IOptions<AuthOptions> auth, TransportKind transport)
             var principalUser = Principal?.FindFirst(UserClaim)?.Value;
             if (string.IsNullOrEmpty(principalUser) || Principal?.Identity?.IsAuthenticated != true)
             {
-                throw new McpException("This request is not authenticated.");
+                throw new RefusalException(RefusalCode.NotAuthenticated, "This request is not authenticated.");
             }
 
             if (!string.IsNullOrEmpty(userArgument) && !string.Equals(userArgument, principalUser, StringComparison.Ordinal))
             {
-                throw new McpException(
+                throw new RefusalException(RefusalCode.Forbidden,
                     "The 'user' argument is not accepted: you are signed in, and every call acts for your own account. Leave 'user' out.");
             }
 
@@ -52,27 +53,23 @@ public sealed class Caller(IOptions<AuthOptions> auth, TransportKind transport)
             : Principal?.FindFirst(UserClaim)?.Value ?? UserIds.Default;
         if (!UserIds.IsValid(user))
         {
-            throw new McpException(InvalidUserMessage(user));
+            throw RefusalException.Invalid(InvalidUserMessage(user));
         }
 
         return user;
     }
 
-    /// <exception cref="McpException">The caller is not an administrator.</exception>
+    /// <exception cref="RefusalException">The caller is not an administrator.</exception>
     public void RequireAdmin(string tool)
     {
         if (!IsAdmin)
         {
-            throw new McpException($"'{tool}' needs the administrator role '{auth.Value.AdminRole}'; your account does not have it.");
+            throw new RefusalException(RefusalCode.Forbidden, $"'{tool}' needs the administrator role '{auth.Value.AdminRole}'; your account does not have it.");
         }
     }
 
     /// <summary>The message for a user id that breaks the rules; it never echoes more than a short prefix of the input.</summary>
-    public static string InvalidUserMessage(string user)
-    {
-        var shown = user.Length > 40 ? user[..40] + "…" : user;
-        return $"'{shown}' is not a valid user id: use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, and no '..'.";
-    }
+    public static string InvalidUserMessage(string user) => MemoryRules.InvalidUserMessage(user);
 }
 
 /// <summary>Which transport this process serves: HTTP (authentication applies) or stdio (a local process, trusted as its parent).</summary>

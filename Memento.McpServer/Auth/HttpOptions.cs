@@ -34,9 +34,21 @@ public sealed record HttpOptions
     /// </summary>
     public bool EnableLegacySse { get; init; }
 
-    /// <summary>MCP requests one user (or one address, when anonymous) may make per <see cref="RateLimitWindow"/> (default 600).</summary>
-    [Range(1, 1_000_000)]
+    /// <summary>
+    /// MCP requests per <see cref="RateLimitWindow"/> for each signed-in user, and for each client address where the
+    /// caller is anonymous (default 600): an anonymous caller cannot escape it by naming another user in
+    /// <c>X-Memento-User</c>. Anonymous callers on loopback get <see cref="LoopbackRateLimitPermits"/> instead.
+    /// </summary>
+    [Range(1, 10_000_000)]
     public int RateLimitPermits { get; init; } = 600;
+
+    /// <summary>
+    /// MCP requests per <see cref="RateLimitWindow"/> for anonymous callers on this machine (loopback), together
+    /// (default 60,000, a thousand a second: a local bulk import of thousands of memories is not throttled).
+    /// Behind a proxy on the same host every caller is loopback: use authentication there, or lower this.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int LoopbackRateLimitPermits { get; init; } = 60_000;
 
     /// <summary>The rate-limit window (default 1 minute).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Memento.McpServer.Auth;
@@ -17,18 +18,17 @@ public static class IdentityExtensions
     public const string RateLimitPolicy = "memento-mcp";
 
     /// <summary>
-    /// Binds and validates <c>Memento:Auth</c> and <c>Memento:Http</c>, and registers the authentication
-    /// scheme of the configured mode, authorization, the per-user rate limiter and the start-up address check.
+    /// Binds and validates <c>Memento:Auth</c>, and registers the authentication scheme of the configured mode,
+    /// authorization, the rate limiter, the body-size limit and the start-up address check. <c>Memento:Http</c> is
+    /// bound with the MCP server itself (<see cref="MementoServerExtensions.AddMementoMcp"/>), for every transport.
     /// </summary>
     public static WebApplicationBuilder AddMementoIdentity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
-        builder.Services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<ListenAddressGuard>();
 
         var auth = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
-        var http = builder.Configuration.GetSection(HttpOptions.SectionName).Get<HttpOptions>() ?? new HttpOptions();
 
         switch (auth.Mode)
         {
@@ -45,25 +45,20 @@ public static class IdentityExtensions
         }
 
         builder.Services.AddAuthorization();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = http.MaxRequestBodyBytes);
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<HttpOptions>>((kestrel, http) => kestrel.Limits.MaxRequestBodySize = http.Value.MaxRequestBodyBytes);
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.OnRejected = (context, cancellationToken) =>
             {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : http.RateLimitWindow;
+                var window = context.HttpContext.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value.RateLimitWindow;
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : window;
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 return new ValueTask(RequestGuard.RefuseAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
                     $"Too many requests; try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))} seconds."));
             };
-            limiter.AddPolicy(RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
-                PartitionKey(context),
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = http.RateLimitPermits,
-                    Window = http.RateLimitWindow,
-                    QueueLimit = 0,
-                }));
+            limiter.AddPolicy(RateLimitPolicy, Partition);
         });
 
         return builder;
@@ -91,12 +86,28 @@ public static class IdentityExtensions
         return endpoints;
     }
 
-    private static string PartitionKey(HttpContext context)
+    /// <summary>
+    /// A signed-in user is one partition wherever they connect from; an anonymous caller is partitioned by client
+    /// address, whatever user it names (the <c>X-Memento-User</c> header is the caller's choice, so it cannot be a key).
+    /// Anonymous loopback callers, the local user's own machine, share the larger loopback allowance.
+    /// </summary>
+    private static RateLimitPartition<string> Partition(HttpContext context)
     {
+        var http = context.RequestServices.GetRequiredService<IOptions<HttpOptions>>().Value;
+        var identity = context.User.Identity;
         var user = context.User.FindFirst(Caller.UserClaim)?.Value;
-        return user is not null
-            ? "user:" + user
-            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        var address = context.Connection.RemoteIpAddress is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : context.Connection.RemoteIpAddress;
+        var (key, permits) = identity is { IsAuthenticated: true } && identity.AuthenticationType != Caller.LocalAuthenticationType && user is not null
+            ? ("user:" + user, http.RateLimitPermits)
+            : address is not null && IPAddress.IsLoopback(address)
+                ? ("loopback", http.LoopbackRateLimitPermits)
+                : ("address:" + (address?.ToString() ?? "unknown"), http.RateLimitPermits);
+        return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = http.RateLimitWindow,
+            QueueLimit = 0,
+        });
     }
 
     private static void AddJwt(WebApplicationBuilder builder, JwtSettings jwt)

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -20,7 +19,7 @@ internal sealed partial class ListenAddressGuard(IServer server, IOptions<AuthOp
             return Task.CompletedTask;
         }
 
-        var exposed = (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Where(a => !IsLoopback(a)).ToList();
+        var exposed = (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Where(a => !ListenAddress.IsLoopback(a)).ToList();
         if (exposed.Count == 0)
         {
             return Task.CompletedTask;
@@ -35,17 +34,6 @@ internal sealed partial class ListenAddressGuard(IServer server, IOptions<AuthOp
 
         LogAnonymousNetwork(string.Join(", ", exposed));
         return Task.CompletedTask;
-    }
-
-    internal static bool IsLoopback(string address)
-    {
-        if (!Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
-                UriKind.Absolute, out var uri))
-        {
-            return false;
-        }
-
-        return uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;

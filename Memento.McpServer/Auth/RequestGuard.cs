@@ -52,9 +52,17 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             return;
         }
 
-        if (HttpMethods.IsPost(context.Request.Method) && await FindInvalidTextAsync(context) is { } problem)
+        if (HttpMethods.IsPost(context.Request.Method) && await InspectBodyAsync(context) is { } problem)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, problem, -32700);
+            if (problem.Code == InvalidParams)
+            {
+                await AnswerAsync(context, problem.Id, problem.Code, problem.Message);
+            }
+            else
+            {
+                await RefuseAsync(context, StatusCodes.Status400BadRequest, problem.Message, problem.Code);
+            }
+
             return;
         }
 
@@ -111,10 +119,12 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
     /// <summary>
     /// JSON text must be valid Unicode: the JSON reader would otherwise turn invalid UTF-8 into U+FFFD and
     /// store altered text without a word, and an escaped unpaired surrogate fails deep in the SDK with a
-    /// generic error. The body is buffered (it is already capped), checked, and rewound for the handler.
-    /// Malformed JSON is left to the MCP handler, which answers with a JSON-RPC parse error.
+    /// generic error. And a request's <c>params</c> must be an object: the SDK's tracing reads <c>params._meta</c>
+    /// before any filter runs and fails with an internal error on an array. The body is buffered (it is already
+    /// capped), read once as tokens, and rewound for the handler. Malformed JSON is left to the MCP handler,
+    /// which answers with a JSON-RPC parse error.
     /// </summary>
-    private static async Task<string?> FindInvalidTextAsync(HttpContext context)
+    private static async Task<BodyProblem?> InspectBodyAsync(HttpContext context)
     {
         context.Request.EnableBuffering();
         using var buffer = new MemoryStream();
@@ -130,10 +140,12 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
         var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         if (!System.Text.Unicode.Utf8.IsValid(body))
         {
-            return "The request body is not valid UTF-8 JSON.";
+            return new BodyProblem(-32700, "The request body is not valid UTF-8 JSON.", null);
         }
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        object? id = null;
+        string? paramsShape = null;
         try
         {
             while (reader.Read())
@@ -142,18 +154,60 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
                 {
                     reader.GetString();
                 }
+
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    var isId = reader.ValueTextEquals("id"u8);
+                    var isParams = reader.ValueTextEquals("params"u8);
+                    // Read the value here; a string value is checked for escapes the same way on this path.
+                    if ((isId || isParams) && reader.Read())
+                    {
+                        if (isId)
+                        {
+                            if (reader.TokenType == JsonTokenType.String && reader.ValueIsEscaped)
+                            {
+                                reader.GetString();
+                            }
+
+                            id = reader.TokenType switch
+                            {
+                                JsonTokenType.Number when reader.TryGetInt64(out var number) => number,
+                                JsonTokenType.String => reader.GetString(),
+                                _ => null,
+                            };
+                        }
+                        else if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.Null))
+                        {
+                            paramsShape = reader.TokenType == JsonTokenType.StartArray ? "a JSON array" : "a single value";
+                        }
+                    }
+                }
             }
         }
         catch (InvalidOperationException)
         {
-            return "The request holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800).";
+            return new BodyProblem(-32700, "The request holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800).", null);
         }
         catch (JsonException)
         {
+            return null;
         }
 
-        return null;
+        return paramsShape is null ? null : new BodyProblem(InvalidParams, $"'params' must be a JSON object; got {paramsShape}.", id);
     }
+
+    /// <summary>Answers a JSON-RPC request with an error (HTTP 200, like any other JSON-RPC answer), keeping its id.</summary>
+    private static Task AnswerAsync(HttpContext context, object? id, int code, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        var body = new { jsonrpc = "2.0", id, error = new { code, message } };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+
+    private const int InvalidParams = -32602;
+
+    private sealed record BodyProblem(int Code, string Message, object? Id);
 
     /// <summary>Writes a JSON-RPC error body (id null) so MCP clients show the reason, with the given HTTP status.</summary>
     internal static Task RefuseAsync(HttpContext context, int status, string message, int code = -32600)

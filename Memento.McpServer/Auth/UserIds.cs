@@ -7,8 +7,8 @@ namespace Memento.McpServer.Auth;
 /// <summary>The rules for user ids (DESIGN.md section 3): they name folders, so nothing else gets through.</summary>
 public static class UserIds
 {
-    /// <summary>The pattern every user id matches.</summary>
-    public const string Pattern = "^[a-z0-9][a-z0-9._-]{0,63}$";
+    /// <summary>The pattern every user id matches, anchored with <c>\A</c>/<c>\z</c> (a <c>$</c> would let a trailing newline through).</summary>
+    public const string Pattern = @"\A[a-z0-9][a-z0-9._-]{0,63}\z";
 
     /// <summary>The user when none is named (local mode only).</summary>
     public const string Default = "default";

@@ -122,7 +122,7 @@ internal sealed partial class EmbeddingWorker : IDisposable
                 var found = new float[]?[batch.Count];
                 await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
                 {
-                    found[i] = batch[i].Target.Has(batch[i].Id, batch[i].Hash) ? null : await TryGetAsync(batch[i], token);
+                    found[i] = batch[i].Target.Has(batch[i].Id, batch[i].Hash) || Abandoned(batch[i]) ? null : await TryGetAsync(batch[i], token);
                 });
 
                 for (var i = 0; i < batch.Count; i++)
@@ -140,8 +140,14 @@ internal sealed partial class EmbeddingWorker : IDisposable
     {
         try
         {
-            if (job.Target.Has(job.Id, job.Hash))
+            if (job.Target.Has(job.Id, job.Hash) || Abandoned(job))
             {
+                return;
+            }
+
+            if (job.Target.Closed && stored is not null)
+            {
+                // The user was closed; the vector is persisted and is read back when the user is opened again.
                 return;
             }
 
@@ -199,6 +205,10 @@ internal sealed partial class EmbeddingWorker : IDisposable
             job.Deferred = false;
         }
     }
+
+    // A closed user's vectors are looked up again when it is opened again; only a memory stored here still
+    // gets its vector made and persisted (no other replica makes it).
+    private static bool Abandoned(Job job) => job.Target.Closed && !job.WrittenHere;
 
     private void Defer(Job job, TimeSpan delay)
     {

@@ -19,9 +19,13 @@ public sealed class VectorSet(int dimensions)
     private string?[] _ids = new string?[64];
     private string?[] _tags = new string?[64];
     private int _used;
+    private volatile bool _closed;
 
     /// <summary>The vectors' length; 0 until the first vector when the model does not say it in advance.</summary>
     public int Dimensions => Volatile.Read(ref _dimensions);
+
+    /// <summary>Whether the set was closed with its user: it holds nothing and takes no more vectors.</summary>
+    public bool Closed => _closed;
 
     public int Count
     {
@@ -74,6 +78,12 @@ public sealed class VectorSet(int dimensions)
         _lock.EnterWriteLock();
         try
         {
+            if (_closed)
+            {
+                // The user was closed: its vectors are read back from where they are persisted when it is opened again.
+                return;
+            }
+
             if (_dimensions == 0 && vector.Length > 0)
             {
                 Volatile.Write(ref _dimensions, vector.Length);
@@ -138,6 +148,27 @@ public sealed class VectorSet(int dimensions)
             _free.Clear();
             Array.Clear(_ids);
             Array.Clear(_tags);
+            _used = 0;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Lets the vectors go with the user that was closed (background jobs still holding the set only see it empty).</summary>
+    public void Close()
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            _closed = true;
+            _slots.Clear();
+            _free.Clear();
+            _ids = [];
+            _tags = [];
+            _scales = [];
+            _values = [];
             _used = 0;
         }
         finally

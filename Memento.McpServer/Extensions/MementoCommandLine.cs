@@ -1,16 +1,20 @@
 using Memento.McpServer.Auth;
+using Memento.McpServer.Storage;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
 /// <summary>
 /// The server's command-line modes besides HTTP: <c>--stdio</c> (an MCP server on stdin/stdout for desktop
-/// hosts, logs on stderr) and <c>hash-key [--stdin]</c> (creates an API key, or hashes one read from standard
-/// input, for <c>Memento:Auth:ApiKeys</c>).
+/// hosts, logs on stderr), <c>hash-key [--stdin]</c> (creates an API key, or hashes one read from standard
+/// input, for <c>Memento:Auth:ApiKeys</c>), and the operator commands <c>import</c>, <c>export</c> and
+/// <c>reindex</c> over the configured storage (see <see cref="StorageCommands"/>).
 /// </summary>
 public static class MementoCommandLine
 {
     /// <summary>True when the arguments ask for a mode other than the HTTP server.</summary>
-    public static bool IsCommand(string[] args) => args.Contains("--stdio") || args.FirstOrDefault() == "hash-key";
+    public static bool IsCommand(string[] args) =>
+        args.Contains("--stdio") || args.FirstOrDefault() is "hash-key" or "import" or "export" or "reindex";
 
     /// <summary>Runs the requested mode and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
@@ -20,7 +24,19 @@ public static class MementoCommandLine
             return HashKey(args.Skip(1).ToArray(), Console.In, Console.Out, Console.Error);
         }
 
-        await RunStdioAsync([.. args.Where(a => a != "--stdio")]);
+        if (args.FirstOrDefault() is "import" or "export" or "reindex")
+        {
+            using var cancellation = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cancellation.Cancel();
+            };
+            return await RunStorageCommandAsync(args, Console.Out, Console.Error, cancellation.Token);
+        }
+
+        using var host = BuildStdioHost([.. args.Where(a => a != "--stdio")]);
+        await host.RunAsync();
         return 0;
     }
 
@@ -59,7 +75,79 @@ public static class MementoCommandLine
         return 0;
     }
 
-    private static async Task RunStdioAsync(string[] args)
+    /// <summary>
+    /// Runs <c>import &lt;folder|zip&gt; [--user id]</c>, <c>export --to &lt;folder|zip&gt; [--user id]</c> or
+    /// <c>reindex [--user id]</c> on the storage the configuration names (the other arguments are configuration,
+    /// e.g. <c>--Memento:Storage:Root=/data</c>). Returns 0, 1 when an import skipped something, 2 on a usage error.
+    /// </summary>
+    public static async Task<int> RunStorageCommandAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var command = args[0];
+        string? user = null, to = null, path = null;
+        var configuration = new List<string>();
+        for (var i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--user" when i + 1 < args.Length:
+                    user = args[++i];
+                    break;
+                case "--to" when i + 1 < args.Length:
+                    to = args[++i];
+                    break;
+                case var arg when !arg.StartsWith("--", StringComparison.Ordinal) && path is null:
+                    path = arg;
+                    break;
+                default:
+                    configuration.Add(args[i]);
+                    break;
+            }
+        }
+
+        if ((command == "import" && path is null) || (command == "export" && to is null))
+        {
+            error.WriteLine(StorageCommands.Usage);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder([.. configuration]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
+        builder.AddMementoStorage();
+        using var host = builder.Build();
+        if (host.Services.GetService<IMemoryCorpus>() is not { } corpus)
+        {
+            error.WriteLine($"{command}: works on the Files storage provider only for now; with Postgres, move a folder in or out with the provider's layout import and export (docs/storage.md).");
+            return 2;
+        }
+
+        try
+        {
+            var commands = new StorageCommands(
+                corpus,
+                host.Services.GetRequiredService<IOptions<StorageOptions>>().Value,
+                host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Memento.Import"),
+                output,
+                error);
+            return command switch
+            {
+                "import" => await commands.ImportAsync(path!, user, cancellationToken),
+                "export" => await commands.ExportAsync(to!, user, cancellationToken),
+                _ => await commands.ReindexAsync(user, cancellationToken),
+            };
+        }
+        catch (Exception e) when (e is MemoryValidationException or DirectoryNotFoundException or InvalidDataException or OptionsValidationException)
+        {
+            error.WriteLine($"{command}: {e.Message}");
+            return 2;
+        }
+    }
+
+    /// <summary>
+    /// The stdio server: the same storage, MCP composition and options (<c>Memento:Http</c> limits included) as over
+    /// HTTP, without the HTTP-only pieces (listen address, identity, rate limit).
+    /// </summary>
+    internal static IHost BuildStdioHost(string[] args)
     {
         var builder = Host.CreateApplicationBuilder(args);
 
@@ -72,6 +160,6 @@ public static class MementoCommandLine
 
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: true)).WithStdioServerTransport();
 
-        await builder.Build().RunAsync();
+        return builder.Build();
     }
 }

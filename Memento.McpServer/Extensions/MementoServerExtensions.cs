@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Memento.McpServer.Auth;
 using Memento.McpServer.Tools;
 using Microsoft.Extensions.Options;
@@ -26,6 +25,13 @@ public static class MementoServerExtensions
         builder.AddMementoIdentity();
 
         var legacySse = builder.Configuration.GetValue<bool>($"{HttpOptions.SectionName}:{nameof(HttpOptions.EnableLegacySse)}");
+
+        // Legacy SSE needs sessions, so the endpoint then keeps them for clients that use the initialize handshake
+        // (StatefulForInitializeClients), and by default refuses any other request that arrives without a session:
+        // a stateless client's tools/call would get 400. With this SDK switch such a request is served in a session
+        // of its own instead, so stateless clients keep working when legacy SSE is on. It changes nothing in
+        // stateless mode, which never asks. Set for the process before the SDK's HTTP handler first runs.
+        AppContext.SetSwitch("ModelContextProtocol.AspNetCore.AllowNewSessionForNonInitializeRequests", true);
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: false))
             .WithHttpTransport(options =>
             {
@@ -70,7 +76,8 @@ public static class MementoServerExtensions
         services.AddSingleton<AuditLog>();
         services.AddScoped<Caller>();
         services.AddOptions<AuthOptions>();
-        services.AddOptions<HttpOptions>();
+        // One binding of the limits for every transport: stdio honours Memento:Http:RequestTimeout as HTTP does.
+        services.AddOptions<HttpOptions>().BindConfiguration(HttpOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IPostConfigureOptions<McpServerOptions>, UserArgumentSchemaFilter>();
 
         return services
@@ -87,28 +94,10 @@ public static class MementoServerExtensions
             .WithResources<MemoryResources>()
             .WithPrompts<MemoryPrompts>()
             .WithListResourcesHandler(MemoryResources.ListAsync)
+            .WithMessageFilters(filters => filters.AddIncomingFilter(ProtocolShapeFilter.Create))
             .WithRequestFilters(filters =>
             {
-                filters.AddCallToolFilter(next => async (context, cancellationToken) =>
-                {
-                    AttachCaller(context);
-                    var timeout = context.Services!.GetRequiredService<IOptions<HttpOptions>>().Value.RequestTimeout;
-                    using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    limit.CancelAfter(timeout);
-                    try
-                    {
-                        return await next(context, limit.Token);
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        return ToolError($"The call took longer than {timeout.TotalSeconds:0} seconds and was stopped; try a narrower request.");
-                    }
-                    catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or FormatException)
-                    {
-                        // Arguments that cannot be bound (wrong JSON types, invalid UTF-16) fail before the tool runs.
-                        return ToolError($"The arguments for '{context.Params?.Name}' could not be read: check each value's type against the tool's input schema, and send text as valid Unicode.");
-                    }
-                });
+                filters.AddCallToolFilter(ToolCallFilter.Create);
                 filters.AddReadResourceFilter(next => (context, cancellationToken) =>
                 {
                     AttachCaller(context);
@@ -121,12 +110,6 @@ public static class MementoServerExtensions
                 });
             });
     }
-
-    private static CallToolResult ToolError(string message) => new()
-    {
-        IsError = true,
-        Content = [new TextContentBlock { Text = message }],
-    };
 
     private static void AttachCaller<TParams>(RequestContext<TParams> context) =>
         context.Services!.GetRequiredService<Caller>().Principal = context.User;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Search;
 
@@ -7,8 +8,33 @@ namespace Memento.McpServer.Search;
 /// Opaque paging cursors, the same for every provider: an offset for ranked search (here), a keyset
 /// position for lists (<c>Storage/ListCursor</c>, over this encoding).
 /// </summary>
+/// <remarks>
+/// A cursor is unpadded base64url and nothing else: any other character (whitespace, a trailing newline,
+/// padding) makes it invalid, so one page has exactly one cursor.
+/// </remarks>
 internal static class PageCursor
 {
+    private const int MaxLength = 512;
+
+    public static string ForUsers(string lastUser) => Encode("u|" + lastUser);
+
+    /// <summary>The user id a user-list cursor continues after; null without a cursor.</summary>
+    public static string? ParseUsers(string? cursor)
+    {
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        var parts = Decode(cursor).Split('|', 2);
+        if (parts.Length != 2 || parts[0] != "u" || !MemoryRules.IsValidUser(parts[1]))
+        {
+            throw Invalid();
+        }
+
+        return parts[1];
+    }
+
     public static string ForSearch(int offset, string text, bool everyWord) =>
         Encode($"s|{offset.ToString(CultureInfo.InvariantCulture)}|{Fingerprint(text)}|{(everyWord ? "all" : "any")}");
 
@@ -39,6 +65,11 @@ internal static class PageCursor
 
     public static string Decode(string cursor)
     {
+        if (cursor.Length is 0 or > MaxLength || !cursor.All(IsBase64UrlChar))
+        {
+            throw Invalid();
+        }
+
         try
         {
             var base64 = cursor.Replace('-', '+').Replace('_', '/');
@@ -50,6 +81,8 @@ internal static class PageCursor
             throw Invalid();
         }
     }
+
+    private static bool IsBase64UrlChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';
 
     public static MemoryValidationException Invalid() =>
         new("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again.");

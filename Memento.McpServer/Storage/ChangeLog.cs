@@ -152,6 +152,11 @@ internal static class ChangeLog
         /// <summary>Logs a change. Throws when the log cannot be written; the change is then kept and published with the next one.</summary>
         public Change Append(Kind kind, string id, string? hash = null)
         {
+            if (_generation == 0)
+            {
+                Resume();
+            }
+
             var change = new Change(++Sequence, kind, id, hash);
             _recent.Enqueue(change);
             while (_recent.Count > Capacity)
@@ -167,6 +172,35 @@ internal static class ChangeLog
 
             Rewrite();
             return change;
+        }
+
+        /// <summary>
+        /// Continues the log this instance wrote before, when there is one (the user was closed while idle and
+        /// opened again): same generation, next sequence, so the other replicas' positions in it stay valid.
+        /// </summary>
+        private void Resume()
+        {
+            // Only a log of whole, readable lines is continued; anything else starts a new one (readers then rescan once).
+            if (Read(Path, default) is not { Next.Generation: > 0, Changes.Count: > 0 } log || log.Next.Offset != LengthOf(Path))
+            {
+                return;
+            }
+
+            foreach (var change in log.Changes.TakeLast(Capacity))
+            {
+                _recent.Enqueue(change);
+            }
+
+            _generation = log.Next.Generation;
+            Sequence = log.Next.Sequence;
+            _entriesInFile = log.Changes.Count;
+            _rewrite = false;
+        }
+
+        private static long LengthOf(string path)
+        {
+            var info = new FileInfo(path);
+            return info.Exists ? info.Length : -1;
         }
 
         private bool TryAppend(Change change)

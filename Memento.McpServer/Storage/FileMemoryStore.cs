@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Memento.McpServer.Embeddings;
 using Memento.McpServer.Search;
@@ -17,7 +18,7 @@ namespace Memento.McpServer.Storage;
 /// <see cref="ShardIndexer"/> (index updates) and <see cref="MemorySearch"/> (ranking and paging).
 /// </para>
 /// </summary>
-public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDisposable
+public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaintenance, IDisposable
 {
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
@@ -54,7 +55,7 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
             search.Embeddings != EmbeddingProvider.Off ? embeddings : null, vectorStore ?? new FileVectorStore(Root), search, _time, logger);
         var vectors = _embeddings;
         _files = new MemoryFiles(Root, options, _time, logger);
-        _shards = new UserShards(Root, IndexDirectory, InstanceId, options, vectors.NewVectorSet);
+        _shards = new UserShards(Root, IndexDirectory, InstanceId, options, _time, vectors.NewVectorSet);
         _indexer = new ShardIndexer(_files, vectors, logger);
         _freshness = new ReplicaFreshness(options, _time, InstanceId, _files, _indexer, () => _shards.Disposed);
         _claims = new ContentClaims(_files, _freshness, _indexer);
@@ -79,10 +80,32 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
     public string Description => $"files at {Root} (search index: {IndexDirectory ?? "memory"}, ranking: {(HybridSearch ? "BM25 + embeddings" : "BM25")})";
 
     public Task<StoreResult> StoreAsync(string user, NewMemory memory, CancellationToken cancellationToken = default) =>
-        StoreAsync(user, memory, created: null, cancellationToken);
+        StoreAsync(user, memory, original: null, cancellationToken);
 
-    /// <summary>Stores a memory with a given creation instant (imports); <paramref name="created"/> null means now.</summary>
-    internal async Task<StoreResult> StoreAsync(string user, NewMemory memory, DateTimeOffset? created, CancellationToken cancellationToken)
+    public Task<StoreResult> ImportAsync(string user, Memory memory, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        MemoryRules.ValidateId(memory.Id);
+        return StoreAsync(user, new NewMemory(memory.Content, memory.Title, memory.Tags, memory.Metadata, memory.Source), memory, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<Memory> ExportAsync(string user, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        MemoryRules.ValidateUser(user);
+        var directory = _files.UserDirectory(user);
+        foreach (var (id, _, _) in _files.Scan(directory, new HashSet<string>(StringComparer.Ordinal), cancellationToken))
+        {
+            if (_files.Read(directory, id) is { } memory)
+            {
+                yield return memory;
+            }
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Stores a new memory, or (imports) <paramref name="original"/> with its id and times.</summary>
+    private async Task<StoreResult> StoreAsync(string user, NewMemory memory, Memory? original, CancellationToken cancellationToken)
     {
         MemoryRules.ValidateUser(user);
         var normalized = MemoryRules.Normalize(memory, _options);
@@ -90,7 +113,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         using var activity = StorageTelemetry.Source.StartActivity("memento.store");
         activity?.SetTag("memento.user", user);
 
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         // Stores of the same content run one at a time (so the second finds the first); others look up,
         // write and flush side by side, and meet only to apply their index updates, together.
         var writes = shard.WriteLock(hash);
@@ -103,8 +127,15 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
                 return new StoreResult(existing, Created: false);
             }
 
-            var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
-            var stored = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
+            if (original is not null && _files.Read(shard.Directory, original.Id) is { } sameId)
+            {
+                activity?.SetTag("memento.created", false);
+                return new StoreResult(sameId, Created: false);
+            }
+
+            var now = original is null ? Now() : DateTimeOffset.FromUnixTimeMilliseconds(original.Created.ToUnixTimeMilliseconds());
+            var updated = original is null || original.Updated < now ? now : DateTimeOffset.FromUnixTimeMilliseconds(original.Updated.ToUnixTimeMilliseconds());
+            var stored = new Memory(original?.Id ?? MemoryIds.New(now), normalized.Title, normalized.Tags, now, updated, normalized.Content, normalized.Source, normalized.Metadata);
             ContentClaims.Claim(shard, hash, stored.Id);
             var file = _files.Write(shard.Directory, stored);
             await _indexer.IndexWrittenAsync(shard, stored, hash, file, cancellationToken);
@@ -131,7 +162,7 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         MemoryRules.ValidateUser(user);
         MemoryRules.ValidateId(id);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_files.Read(_shards.Get(user).Directory, id));
+        return Task.FromResult(_files.Read(_files.UserDirectory(user), id));
     }
 
     public async Task<Memory> UpdateAsync(string user, string id, MemoryUpdate update, CancellationToken cancellationToken = default)
@@ -142,7 +173,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         using var activity = StorageTelemetry.Source.StartActivity("memento.update");
         activity?.SetTag("memento.user", user);
 
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         var writes = shard.WriteLock(id);
         await writes.WaitAsync(cancellationToken);
         try
@@ -166,7 +198,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         using var activity = StorageTelemetry.Source.StartActivity("memento.delete");
         activity?.SetTag("memento.user", user);
 
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         var writes = shard.WriteLock(id);
         await writes.WaitAsync(cancellationToken);
         try
@@ -244,7 +277,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         using var activity = StorageTelemetry.Source.StartActivity("memento.restore");
         activity?.SetTag("memento.user", user);
 
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         var writes = shard.WriteLock(id);
         await writes.WaitAsync(cancellationToken);
         try
@@ -277,7 +311,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         ArgumentNullException.ThrowIfNull(query);
         QueryRules.CheckLimit(query.Limit);
         QueryRules.CheckRange(query.Since, query.Until);
-        return await _freshness.ReadFreshAsync(_shards.Get(user), index => index.List(query), cancellationToken);
+        using var lease = _shards.Get(user);
+        return await _freshness.ReadFreshAsync(lease.Shard, index => index.List(query), cancellationToken);
     }
 
     public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)
@@ -289,7 +324,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         activity?.SetTag("memento.user", user);
         try
         {
-            var result = await _search.RunAsync(new ShardSearchIndex(_shards.Get(user), _freshness), plan, cancellationToken);
+            using var lease = _shards.Get(user);
+            var result = await _search.RunAsync(new ShardSearchIndex(lease.Shard, _freshness), plan, cancellationToken);
             activity?.SetTag("memento.hits", result.Page.Items.Count);
             activity?.SetTag("memento.search.every_word", result.EveryWord);
             return result.Page;
@@ -303,7 +339,8 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
     public async Task<UserStats> GetStatsAsync(string user, CancellationToken cancellationToken = default)
     {
         MemoryRules.ValidateUser(user);
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         return await _freshness.ReadFreshAsync(shard, index =>
         {
             var (count, bytes, oldest, newest, tags) = index.Stats();
@@ -317,20 +354,26 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
         return Task.FromResult(_files.ListUsers());
     }
 
-    /// <summary>Brings every user's index up to date with the files (at start-up, so the first requests are fast).</summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    /// <summary>How many users this replica holds open now (at most <see cref="StorageOptions.MaxOpenUsers"/> while idle).</summary>
+    public int OpenUsers => _shards.OpenCount;
+
+    /// <summary>Opens the user and brings its index up to date with the files: what the user's first request does.</summary>
+    public async Task OpenUserAsync(string user, CancellationToken cancellationToken = default)
     {
-        foreach (var user in _files.ListUsers())
-        {
-            await _freshness.ReadFreshAsync(_shards.Get(user), _ => true, cancellationToken);
-        }
+        MemoryRules.ValidateUser(user);
+        using var lease = _shards.Get(user);
+        await _freshness.ReadFreshAsync(lease.Shard, _ => true, cancellationToken);
     }
+
+    /// <summary>Nothing to prepare: users are opened on their first request, so a start does not wait for every user.</summary>
+    Task IStorageMaintenance.WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Rebuilds one user's index from the files alone, dropping whatever it held.</summary>
     public async Task RebuildIndexAsync(string user, CancellationToken cancellationToken = default)
     {
         MemoryRules.ValidateUser(user);
-        var shard = _shards.Get(user);
+        using var lease = _shards.Get(user);
+        var shard = lease.Shard;
         await shard.Gate.WaitAsync(cancellationToken);
         try
         {
@@ -359,7 +402,11 @@ public sealed class FileMemoryStore : IMemoryStore, IStorageMaintenance, IDispos
 
     Task<int> IStorageMaintenance.PurgeTrashAsync(CancellationToken cancellationToken) => Task.FromResult(PurgeTrash());
 
-    Task<int> IStorageMaintenance.CleanUpAsync(CancellationToken cancellationToken) => Task.FromResult(CleanTempFiles());
+    Task<int> IStorageMaintenance.CleanUpAsync(CancellationToken cancellationToken)
+    {
+        _shards.CloseIdle();
+        return Task.FromResult(CleanTempFiles());
+    }
 
     public void Dispose()
     {

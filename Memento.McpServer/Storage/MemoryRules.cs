@@ -23,18 +23,22 @@ internal static partial class MemoryRules
 
         if (!IsValidUser(user))
         {
-            throw new MemoryValidationException(
-                $"The user id '{Printable(user)}' is not allowed: use 1-64 characters from a-z, 0-9, '.', '_' and '-', starting with a letter or digit, without '..' and not ending with '.'.");
+            throw new MemoryValidationException(InvalidUserMessage(user));
         }
 
         return user;
     }
 
+    /// <summary>The one rule for user ids: the pattern (matched to the very end: no trailing newline), no <c>..</c>, no final <c>.</c>, no device name.</summary>
     public static bool IsValidUser(string user) =>
         UserPattern().IsMatch(user)
         && !user.Contains("..", StringComparison.Ordinal)
         && !user.EndsWith('.')
         && !ReservedUserIds.Contains(user.Split('.')[0]);
+
+    /// <summary>The one wording for a user id that breaks the rule; it shows a short, printable prefix of the input only.</summary>
+    public static string InvalidUserMessage(string user) =>
+        $"'{Printable(user, 40)}' is not a valid user id: use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' and not ending with '.'.";
 
     /// <summary>Throws <see cref="MemoryValidationException"/> unless <paramref name="id"/> can name a memory file.</summary>
     public static string ValidateId(string? id)
@@ -42,12 +46,13 @@ internal static partial class MemoryRules
         if (string.IsNullOrEmpty(id) || !IsValidId(id))
         {
             throw new MemoryValidationException(
-                $"The memory id '{Printable(id ?? "")}' is not valid: ids are 1-128 characters from A-Z, a-z, 0-9, '.', '_' and '-'.");
+                $"The memory id '{Printable(id ?? "", 40)}' is not valid: ids are 1-128 characters from A-Z, a-z, 0-9, '.', '_' and '-'.");
         }
 
         return id;
     }
 
+    /// <summary>The one rule for memory ids (what the store issues, and hand-made file names it accepts).</summary>
     public static bool IsValidId(string id) =>
         IdPattern().IsMatch(id) && !id.Contains("..", StringComparison.Ordinal);
 
@@ -130,6 +135,10 @@ internal static partial class MemoryRules
         return trimmed;
     }
 
+    /// <summary>
+    /// Trimmed, lower-case, distinct tags in their first order. Linear in the number given, and it stops at the
+    /// first tag past the limit: a request with 200,000 tags costs no more than one with 21.
+    /// </summary>
     public static IReadOnlyList<string> NormalizeTags(IReadOnlyList<string>? tags, StorageOptions options)
     {
         if (tags is null || tags.Count == 0)
@@ -137,37 +146,45 @@ internal static partial class MemoryRules
             return [];
         }
 
-        var result = new List<string>();
+        var result = new List<string>(Math.Min(tags.Count, options.MaxTags));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var raw in tags)
         {
-            var tag = (raw ?? "").Trim().ToLowerInvariant();
-            if (tag.Length == 0)
+            var tag = NormalizeTag(raw, options);
+            if (seen.Add(tag))
             {
-                throw new MemoryValidationException("A tag is empty.");
-            }
+                if (result.Count == options.MaxTags)
+                {
+                    throw new MemoryValidationException(
+                        $"There are more than {options.MaxTags} distinct tags ({tags.Count} given); the limit is {options.MaxTags}.");
+                }
 
-            if (tag.Length > options.MaxTagLength)
-            {
-                throw new MemoryValidationException($"The tag '{Printable(tag[..Math.Min(tag.Length, 60)])}…' is {tag.Length} characters; the limit is {options.MaxTagLength}.");
-            }
-
-            if (HasControl(tag) || tag.Contains(',') || tag.Contains('\n'))
-            {
-                throw new MemoryValidationException($"The tag '{Printable(tag)}' contains a comma or a control character.");
-            }
-
-            if (!result.Contains(tag))
-            {
                 result.Add(tag);
             }
         }
 
-        if (result.Count > options.MaxTags)
+        return result;
+    }
+
+    private static string NormalizeTag(string? raw, StorageOptions options)
+    {
+        var tag = (raw ?? "").Trim();
+        if (tag.Length == 0)
         {
-            throw new MemoryValidationException($"There are {result.Count} tags; the limit is {options.MaxTags}.");
+            throw new MemoryValidationException("A tag is empty.");
         }
 
-        return result;
+        if (tag.Length > options.MaxTagLength)
+        {
+            throw new MemoryValidationException($"The tag '{Printable(tag, 60)}…' is {tag.Length} characters; the limit is {options.MaxTagLength}.");
+        }
+
+        if (HasControl(tag) || tag.Contains(','))
+        {
+            throw new MemoryValidationException($"The tag '{Printable(tag)}' contains a comma or a control character.");
+        }
+
+        return tag.ToLowerInvariant();
     }
 
     public static IReadOnlyDictionary<string, string> NormalizeMetadata(IReadOnlyDictionary<string, string>? metadata, StorageOptions options)
@@ -216,13 +233,13 @@ internal static partial class MemoryRules
 
     private static bool HasControl(string text) => text.Any(char.IsControl);
 
-    private static string Printable(string text) =>
-        new([.. text.Take(80).Select(c => char.IsControl(c) ? '?' : c)]);
+    private static string Printable(string text, int max = 80) => Errors.LogText.Escape(text, max);
 
+    // \A and \z anchor at the very start and end: '$' would also match before a final newline.
     [GeneratedRegex(Auth.UserIds.Pattern, RegexOptions.CultureInvariant)]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 }
 

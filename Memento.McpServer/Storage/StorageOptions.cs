@@ -9,6 +9,12 @@ public sealed record StorageOptions
     public const string SectionName = "Memento:Storage";
 
     /// <summary>
+    /// Where memories live: <see cref="StorageProvider.Files"/> (default, Markdown files under <see cref="Root"/>)
+    /// or <see cref="StorageProvider.Postgres"/> (a PostgreSQL database, connection string <c>ConnectionStrings:memento-db</c>).
+    /// </summary>
+    public StorageProvider Provider { get; init; } = StorageProvider.Files;
+
+    /// <summary>
     /// The folder holding one sub-folder per user. Several replicas may share it (Azure Files).
     /// Unset: <c>LocalApplicationData/memento</c>, or <c>~/.memento</c> where that is empty.
     /// </summary>
@@ -63,6 +69,18 @@ public sealed record StorageOptions
     public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// Most users this replica holds open at once (default 500): each open user keeps its search index in
+    /// memory (or its index file open). Beyond it the least recently used idle user is closed; its next
+    /// request opens it again and rescans its folder (a user of 1,000 memories in well under a second).
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "Memento:Storage:MaxOpenUsers must be between {1} and {2}.")]
+    public int MaxOpenUsers { get; init; } = 500;
+
+    /// <summary>A user without a request for this long is closed (default 30 minutes; zero: only <see cref="MaxOpenUsers"/> closes users).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", ErrorMessage = "Memento:Storage:UserIdleTimeout must be between {1} and {2}.")]
+    public TimeSpan UserIdleTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
     /// Flush every write to the disk before acknowledging it (default true). Turning it off trades
     /// durability on power loss for speed; a process crash still never leaves a torn file.
     /// </summary>
@@ -87,4 +105,14 @@ public sealed record StorageOptions
             ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".memento")
             : Path.Combine(local, "memento");
     }
+}
+
+/// <summary>The storage providers; see <c>docs/storage.md</c> for when to choose which.</summary>
+public enum StorageProvider
+{
+    /// <summary>One Markdown file per memory under a root folder several replicas may share (Azure Files).</summary>
+    Files,
+
+    /// <summary>PostgreSQL as the source of truth; replicas keep no index of their own.</summary>
+    Postgres,
 }

@@ -94,6 +94,7 @@ internal sealed class UserShard(string user, string directory, string? indexFile
 
     public void Dispose()
     {
+        Vectors?.Close();
         Index.Dispose();
         Gate.Dispose();
         foreach (var writeLock in _writeLocks)

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Memento.McpServer.Auth;
 using Memento.McpServer.Storage;
+using Memento.McpServer.Errors;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -18,7 +19,7 @@ public sealed class MemoryResources(IMemoryStore store, Caller caller)
     public async Task<TextResourceContents> Read(string id, CancellationToken cancellationToken)
     {
         var owner = caller.ResolveUser();
-        var memoryId = ResourceId(id);
+        var memoryId = ResourceId(id) ?? throw NotFound(id);
         var memory = await StoreErrors.Run(() => store.GetAsync(owner, memoryId, cancellationToken))
             ?? throw NotFound(memoryId);
         var view = MemoryView.From(memory);
@@ -48,18 +49,38 @@ public sealed class MemoryResources(IMemoryStore store, Caller caller)
         };
     }
 
-    private static string ResourceId(string id)
+    /// <summary>
+    /// Refuses a <c>resources/read</c> of a memory the caller does not have, before the SDK's handler runs (see
+    /// <see cref="ProtocolShapeFilter"/>). Memories are the only resources, so any other URI is not found either.
+    /// </summary>
+    /// <exception cref="RefusalException">No such memory for this caller, or the caller is refused.</exception>
+    internal static async Task CheckExistsAsync(IServiceProvider services, System.Security.Claims.ClaimsPrincipal? user, string uri, CancellationToken cancellationToken)
     {
-        try
+        if (!uri.StartsWith(MemoryUri.Prefix, StringComparison.Ordinal))
         {
-            return ToolInput.MemoryId(Uri.UnescapeDataString(id));
+            throw new RefusalException(RefusalCode.NotFound, $"No resource at '{ToolInput.Shorten(uri, 80)}'; this server's resources are memento://memories/{{id}}.");
         }
-        catch (McpException)
+
+        await using var scope = services.CreateAsyncScope();
+        var caller = scope.ServiceProvider.GetRequiredService<Caller>();
+        caller.Principal = user;
+        var owner = caller.ResolveUser();
+        var id = uri[MemoryUri.Prefix.Length..];
+        var memoryId = ResourceId(id) ?? throw new RefusalException(RefusalCode.NotFound, NotFoundMessage(id));
+        if (await StoreErrors.Run(() => scope.ServiceProvider.GetRequiredService<IMemoryStore>().GetAsync(owner, memoryId, cancellationToken)) is null)
         {
-            throw NotFound(id);
+            throw new RefusalException(RefusalCode.NotFound, NotFoundMessage(memoryId));
         }
     }
 
-    private static McpProtocolException NotFound(string id) =>
-        new($"No memory at {MemoryUri.For(ToolInput.Shorten(id))}.", McpErrorCode.ResourceNotFound);
+    /// <summary>The memory id a resource URI names, or null when it cannot name one.</summary>
+    private static string? ResourceId(string id)
+    {
+        var unescaped = Uri.UnescapeDataString(id).Trim();
+        return MemoryRules.IsValidId(unescaped) ? unescaped : null;
+    }
+
+    private static string NotFoundMessage(string id) => $"No memory at {MemoryUri.For(ToolInput.Shorten(id))}.";
+
+    private static McpProtocolException NotFound(string id) => new(NotFoundMessage(id), McpErrorCode.ResourceNotFound);
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Memento.McpServer.Auth;
+using Memento.McpServer.Errors;
 using Memento.McpServer.Storage;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -66,7 +67,7 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         var text = ToolInput.RequiredText(query, "query", "\"budget review\"");
         if (text.Length > ToolInput.MaxQueryLength)
         {
-            throw new ModelContextProtocol.McpException($"'query' must be at most {ToolInput.MaxQueryLength} characters.");
+            throw RefusalException.Invalid($"'query' must be at most {ToolInput.MaxQueryLength} characters.");
         }
 
         var (from, to) = ToolInput.Range(since, until);
@@ -122,7 +123,7 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
         {
             if (content is null && title is null && tags is null && metadata is null)
             {
-                throw new ModelContextProtocol.McpException("Give at least one of content, title, tags or metadata to change.");
+                throw RefusalException.Invalid("Give at least one of content, title, tags or metadata to change.");
             }
 
             var update = new MemoryUpdate(
@@ -240,7 +241,7 @@ public sealed class MemoryTools(IMemoryStore store, Caller caller, AuditLog audi
                 }
                 catch (MemoryNotFoundException)
                 {
-                    throw new ModelContextProtocol.McpException($"No memory with id '{ToolInput.Shorten(id)}' is in the trash or among your memories (it may have been purged). Use list_trash to see what can be restored.");
+                    throw new RefusalException(RefusalCode.NotFound, $"No memory with id '{ToolInput.Shorten(id)}' is in the trash or among your memories (it may have been purged). Use list_trash to see what can be restored.");
                 }
             });
             var view = Summary(restored.Memory);

@@ -1,9 +1,9 @@
+using Memento.McpServer.Errors;
 using Memento.McpServer.Storage;
-using ModelContextProtocol;
 
 namespace Memento.McpServer.Tools;
 
-/// <summary>Turns the store's exceptions into tool errors a model can act on, without paths or stack traces.</summary>
+/// <summary>Turns the store's exceptions into refusals a model can act on, without paths or stack traces.</summary>
 internal static class StoreErrors
 {
     public static async Task<T> Run<T>(Func<Task<T>> call)
@@ -14,24 +14,22 @@ internal static class StoreErrors
         }
         catch (MemoryValidationException ex)
         {
-            throw new McpException(ex.Message);
+            throw new RefusalException(RefusalCode.InvalidArgument, ex.Message, ex);
         }
         catch (MemoryNotFoundException ex)
         {
             throw ToolInput.NotFound(ex.Id);
         }
-        catch (StorageUnavailableException)
+        catch (StorageUnavailableException ex)
         {
-            throw new McpException("The memory storage cannot take writes right now; try again later.");
+            throw new RefusalException(RefusalCode.Unavailable, "The memory storage cannot take writes right now; try again later.", ex);
         }
     }
 
-    /// <summary>The audit outcome for an exception thrown by <see cref="Run{T}"/>.</summary>
+    /// <summary>The audit outcome of a failed operation, from the exception's type and code.</summary>
     public static string Outcome(Exception ex) => ex switch
     {
-        McpException when ex.Message.StartsWith("No memory with id", StringComparison.Ordinal) => "not_found",
-        McpException when ex.Message.StartsWith("The memory storage", StringComparison.Ordinal) => "unavailable",
-        McpException => "refused",
+        RefusalException refusal => refusal.AuditOutcome,
         OperationCanceledException => "cancelled",
         _ => "failed",
     };

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Memento.McpServer.Storage;
-using ModelContextProtocol;
+using Memento.McpServer.Errors;
 
 namespace Memento.McpServer.Tools;
 
-/// <summary>Checks and converts tool arguments; every refusal is an <see cref="McpException"/> whose message says what to send instead.</summary>
-internal static partial class ToolInput
+/// <summary>Checks and converts tool arguments; every refusal is a <see cref="RefusalException"/> whose message says what to send instead.</summary>
+internal static class ToolInput
 {
     public const int MaxFilterTags = 20;
     public const int MaxQueryLength = 1_000;
@@ -39,37 +38,28 @@ internal static partial class ToolInput
         if (!DateTimeOffset.TryParseExact(value.Trim(), DateFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
         {
-            throw new McpException(
+            throw RefusalException.Invalid(
                 $"'{parameter}' must be an ISO 8601 date or date-time such as 2025-07-14 or 2025-07-14T09:30:00Z; got '{Shorten(value)}'.");
         }
 
         if (parsed < EarliestDate || parsed >= LatestDate)
         {
-            throw new McpException($"'{parameter}' must be between 1900-01-01 and 2999-12-31; got '{Shorten(value)}'.");
+            throw RefusalException.Invalid($"'{parameter}' must be between 1900-01-01 and 2999-12-31; got '{Shorten(value)}'.");
         }
 
         return parsed;
     }
 
-    /// <summary>Both bounds of a date range, checked against each other.</summary>
-    public static (DateTimeOffset? Since, DateTimeOffset? Until) Range(string? since, string? until)
-    {
-        var from = Date(since, "since");
-        var to = Date(until, "until");
-        if (from is not null && to is not null && from >= to)
-        {
-            throw new McpException("'since' must be earlier than 'until'.");
-        }
-
-        return (from, to);
-    }
+    /// <summary>Both bounds of a date range, parsed; that one comes before the other is the store's rule (<see cref="QueryRules.CheckRange"/>).</summary>
+    public static (DateTimeOffset? Since, DateTimeOffset? Until) Range(string? since, string? until) =>
+        (Date(since, "since"), Date(until, "until"));
 
     public static int Limit(int? limit, int defaultLimit, int max)
     {
         var value = limit ?? defaultLimit;
         if (value < 1 || value > max)
         {
-            throw new McpException($"'limit' must be between 1 and {max}; got {value}.");
+            throw RefusalException.Invalid($"'limit' must be between 1 and {max}; got {value}.");
         }
 
         return value;
@@ -79,7 +69,7 @@ internal static partial class ToolInput
     {
         null or "" or "any" => TagMatch.Any,
         "all" => TagMatch.All,
-        _ => throw new McpException($"'tag_match' must be 'any' or 'all'; got '{Shorten(tagMatch)}'."),
+        _ => throw RefusalException.Invalid($"'tag_match' must be 'any' or 'all'; got '{Shorten(tagMatch)}'."),
     };
 
     public static IReadOnlyList<string>? FilterTags(string[]? tags)
@@ -91,7 +81,7 @@ internal static partial class ToolInput
 
         if (tags.Length > MaxFilterTags)
         {
-            throw new McpException($"Filter on at most {MaxFilterTags} tags; got {tags.Length}.");
+            throw RefusalException.Invalid($"Filter on at most {MaxFilterTags} tags; got {tags.Length}.");
         }
 
         return [.. tags.Select(t => Text(t, "tags").Trim()).Where(t => t.Length > 0)];
@@ -107,7 +97,7 @@ internal static partial class ToolInput
 
         if (value.Contains('\0'))
         {
-            throw new McpException($"'{parameter}' contains NUL characters; send plain text.");
+            throw RefusalException.Invalid($"'{parameter}' contains NUL characters; send plain text.");
         }
 
         try
@@ -116,7 +106,7 @@ internal static partial class ToolInput
         }
         catch (EncoderFallbackException)
         {
-            throw new McpException($"'{parameter}' is not valid Unicode text (it holds an unpaired surrogate).");
+            throw RefusalException.Invalid($"'{parameter}' is not valid Unicode text (it holds an unpaired surrogate).");
         }
 
         return value;
@@ -127,7 +117,7 @@ internal static partial class ToolInput
         var text = Text(value, parameter);
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new McpException($"'{parameter}' must not be empty, e.g. {example}.");
+            throw RefusalException.Invalid($"'{parameter}' must not be empty, e.g. {example}.");
         }
 
         return text;
@@ -149,7 +139,7 @@ internal static partial class ToolInput
             {
                 JsonValueKind.String => Text(value.GetString(), "metadata"),
                 JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
-                _ => throw new McpException(
+                _ => throw RefusalException.Invalid(
                     $"'metadata' values must be strings, numbers or booleans; '{Shorten(key)}' holds {Describe(value.ValueKind)}. Flatten nested data into separate keys."),
             };
         }
@@ -165,11 +155,11 @@ internal static partial class ToolInput
     {
         if (string.IsNullOrWhiteSpace(id))
         {
-            throw new McpException("'memory_id' must not be empty; use list_memories or retrieve_memories to find ids.");
+            throw RefusalException.Invalid("'memory_id' must not be empty; use list_memories or retrieve_memories to find ids.");
         }
 
         var trimmed = id.Trim();
-        if (!MemoryIdRegex().IsMatch(trimmed))
+        if (!MemoryRules.IsValidId(trimmed))
         {
             throw NotFound(trimmed);
         }
@@ -177,11 +167,11 @@ internal static partial class ToolInput
         return trimmed;
     }
 
-    public static McpException NotFound(string id) =>
-        new($"No memory with id '{Shorten(id)}'. Use list_memories or retrieve_memories to find ids.");
+    public static RefusalException NotFound(string id) =>
+        new(RefusalCode.NotFound, $"No memory with id '{Shorten(id)}'. Use list_memories or retrieve_memories to find ids.");
 
-    public static string Shorten(string? value, int max = 40) =>
-        value is null ? "" : value.Length > max ? value[..max] + "…" : value;
+    /// <summary>Input shown in a message: at most <paramref name="max"/> characters, control and format characters escaped.</summary>
+    public static string Shorten(string? value, int max = 40) => LogText.Escape(value, max);
 
     private static string Describe(JsonValueKind kind) => kind switch
     {
@@ -189,7 +179,4 @@ internal static partial class ToolInput
         JsonValueKind.Array => "an array",
         _ => "null",
     };
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", RegexOptions.CultureInvariant)]
-    private static partial Regex MemoryIdRegex();
 }

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text;
 using Memento.McpServer.Auth;
 using Memento.McpServer.Storage;
-using ModelContextProtocol;
+using Memento.McpServer.Errors;
+using Memento.McpServer.Search;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
@@ -40,9 +41,9 @@ public sealed class UserTools(IMemoryStore store, Caller caller)
         using var activity = AuditLog.StartOperation("list_users", caller.IsLocal ? "local" : caller.ResolveUser());
         var users = await StoreErrors.Run(() => store.ListUsersAsync(cancellationToken));
         var start = 0;
-        if (!string.IsNullOrWhiteSpace(cursor))
+        if (!string.IsNullOrEmpty(cursor))
         {
-            var after = DecodeCursor(cursor);
+            var after = Cursor(cursor);
             start = users.Count(u => string.CompareOrdinal(u, after) <= 0);
         }
 
@@ -53,7 +54,7 @@ public sealed class UserTools(IMemoryStore store, Caller caller)
             stats.Add(UserStatsResult.From(await StoreErrors.Run(() => store.GetStatsAsync(user, cancellationToken))));
         }
 
-        var next = start + page.Count < users.Count ? EncodeCursor(page[^1]) : null;
+        var next = start + page.Count < users.Count ? PageCursor.ForUsers(page[^1]) : null;
         var text = ToolResults.Page(
             string.Create(CultureInfo.InvariantCulture, $"{users.Count} users; this page:"),
             stats.Select(s => string.Create(CultureInfo.InvariantCulture, $"- {s.User}: {s.MemoryCount} memories, {s.TotalContentBytes} bytes")),
@@ -78,25 +79,15 @@ public sealed class UserTools(IMemoryStore store, Caller caller)
         return text.ToString().TrimEnd();
     }
 
-    private static string EncodeCursor(string lastUser) => "u1." + Convert.ToBase64String(Encoding.UTF8.GetBytes(lastUser));
-
-    private static string DecodeCursor(string cursor)
+    private static string Cursor(string cursor)
     {
         try
         {
-            if (cursor.StartsWith("u1.", StringComparison.Ordinal))
-            {
-                var user = Encoding.UTF8.GetString(Convert.FromBase64String(cursor[3..]));
-                if (UserIds.IsValid(user))
-                {
-                    return user;
-                }
-            }
+            return PageCursor.ParseUsers(cursor)!;
         }
-        catch (FormatException)
+        catch (MemoryValidationException ex)
         {
+            throw RefusalException.Invalid(ex.Message);
         }
-
-        throw new McpException("'cursor' is not a cursor this tool returned; omit it to start from the first page.");
     }
 }

@@ -7,3 +7,7 @@ public sealed class ProcessReplicaScenarios(AppTopology topology) : ReplicaScena
 public sealed class ProcessFailoverScenarios(FailoverTopology topology) : FailoverScenarios(topology), IClassFixture<FailoverTopology>;
 
 public sealed class ProcessLegacySseScenarios(LegacySseTopology topology) : LegacySseScenarios(topology), IClassFixture<LegacySseTopology>;
+
+public sealed class PostgresProcessReplicaScenarios(PostgresAppTopology topology) : ReplicaScenarios(topology), IClassFixture<PostgresAppTopology>;
+
+public sealed class PostgresProcessFailoverScenarios(PostgresFailoverTopology topology) : FailoverScenarios(topology), IClassFixture<PostgresFailoverTopology>;

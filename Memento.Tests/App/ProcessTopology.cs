@@ -9,9 +9,10 @@ namespace Memento.Tests.App;
 /// their build output sharing one storage folder, a YARP proxy in front of them (round robin, like a
 /// Kubernetes Service without affinity, plus a ClientIP-affinity route), and optionally the chat client
 /// wired to the proxy with the same environment contract the AppHost uses (DESIGN.md section 9).
-/// Started once per test class; dispose kills every process.
+/// Started once per test class; dispose kills every process. With a <see cref="PostgresServer"/> the
+/// replicas use the PostgreSQL provider on one fresh database of that server instead of the folder.
 /// </summary>
-public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoTopology, IAsyncLifetime
+public abstract class ProcessTopology(bool withChat, bool legacySse, PostgresServer? postgres = null) : IMementoTopology, IAsyncLifetime
 {
     /// <summary>The server setting that maps the legacy HTTP+SSE endpoints.</summary>
     public const string LegacySseSetting = "Memento__Http__EnableLegacySse";
@@ -23,6 +24,7 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
     private ReplicaProxy? _roundRobin;
     private ReplicaProxy? _affinity;
     private ServiceProcess? _chat;
+    private string? _database;
     private int _disposed;
 
     public string Name => $"processes ({GetType().Name})";
@@ -59,6 +61,13 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
     private async Task StartAsync(CancellationToken ct)
     {
         var environment = new Dictionary<string, string?> { ["Memento__Storage__Root"] = _storage.Path };
+        if (postgres is not null)
+        {
+            _database = await postgres.CreateDatabaseAsync(ct);
+            environment["Memento__Storage__Provider"] = "Postgres";
+            environment["ConnectionStrings__memento-db"] = _database;
+        }
+
         if (legacySse)
         {
             environment[LegacySseSetting] = "true";
@@ -95,6 +104,27 @@ public abstract class ProcessTopology(bool withChat, bool legacySse) : IMementoT
                 ["AZURE_OPENAI_API_KEY"] = null,
             });
         }
+    }
+
+    public async Task<IReadOnlyList<string>> StoredIdsAsync(string user, CancellationToken cancellationToken)
+    {
+        if (_database is null)
+        {
+            return MementoMcp.IdsOnDisk(_storage.Path, user);
+        }
+
+        await using var connection = new Npgsql.NpgsqlConnection(_database);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new Npgsql.NpgsqlCommand("SELECT id FROM memento_memories WHERE user_id = $1 AND deleted_at IS NULL", connection);
+        command.Parameters.AddWithValue(user);
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     public async Task<int> WaitForHealthyReplicasAsync(CancellationToken cancellationToken)
@@ -182,3 +212,9 @@ public sealed class FailoverTopology() : ProcessTopology(withChat: false, legacy
 
 /// <summary>Two replicas serving the legacy HTTP+SSE transport.</summary>
 public sealed class LegacySseTopology() : ProcessTopology(withChat: false, legacySse: true);
+
+/// <summary>Two stateless replicas on one PostgreSQL database and the chat client behind the proxy.</summary>
+public sealed class PostgresAppTopology(PostgresServer postgres) : ProcessTopology(withChat: true, legacySse: false, postgres);
+
+/// <summary>Two stateless replicas on one PostgreSQL database, one of which a test kills.</summary>
+public sealed class PostgresFailoverTopology(PostgresServer postgres) : ProcessTopology(withChat: false, legacySse: false, postgres);

@@ -63,34 +63,78 @@ public sealed class HardeningTests
     }
 
     [Fact]
-    public async Task Past_the_rate_limit_a_user_gets_429_with_retry_after_while_others_still_pass()
+    public async Task Past_the_rate_limit_a_signed_in_user_gets_429_with_retry_after_while_others_still_pass()
     {
-        await using var server = McpServerHost.Start(new Dictionary<string, string?>
-        {
-            ["Memento:Http:RateLimitPermits"] = "3",
-            ["Memento:Http:RateLimitWindow"] = "00:10:00",
-        });
-        using var http = server.CreateHttpClient();
+        var settings = AuthModeTests.ApiKeySettings();
+        settings["Memento:Http:RateLimitPermits"] = "3";
+        settings["Memento:Http:RateLimitWindow"] = "00:10:00";
+        await using var server = McpServerHost.Start(settings);
+        using var hasty = server.CreateHttpClient(AuthModeTests.AliceKey);
+        using var patient = server.CreateHttpClient(AuthModeTests.BobKey);
 
         var statuses = new List<HttpStatusCode>();
         HttpResponseMessage? last = null;
         for (var i = 0; i < 4; i++)
         {
             using var request = RawRequests.Post(ToolsList);
-            request.Headers.Add("X-Memento-User", "hasty");
             last?.Dispose();
-            last = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            last = await hasty.SendAsync(request, TestContext.Current.CancellationToken);
             statuses.Add(last.StatusCode);
         }
 
         using var other = RawRequests.Post(ToolsList);
-        other.Headers.Add("X-Memento-User", "patient");
-        using var otherResponse = await http.SendAsync(other, TestContext.Current.CancellationToken);
+        using var otherResponse = await patient.SendAsync(other, TestContext.Current.CancellationToken);
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
         Assert.True(last!.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"Retry-After: {last.Headers.RetryAfter}");
         Assert.Equal(HttpStatusCode.OK, otherResponse.StatusCode);
         last.Dispose();
+    }
+
+    [Fact]
+    public async Task An_anonymous_caller_cannot_escape_the_rate_limit_by_naming_another_user_in_each_request()
+    {
+        await using var server = McpServerHost.Start(new Dictionary<string, string?>
+        {
+            ["Memento:Http:LoopbackRateLimitPermits"] = "3",
+            ["Memento:Http:RateLimitWindow"] = "00:10:00",
+        });
+        using var http = server.CreateHttpClient();
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var user in new[] { "u1", "u2", "u3", "u4", "u5" })
+        {
+            using var request = RawRequests.Post(ToolsList);
+            request.Headers.Add("X-Memento-User", user);
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
+    public async Task By_default_a_local_bulk_import_is_not_throttled()
+    {
+        await using var server = McpServerHost.Start();
+        await using var client = await server.ConnectAsync(user: "importer");
+        var defaults = new HttpOptions();
+
+        // More calls in a minute than the remote allowance, as an import of a few thousand notes makes.
+        var calls = defaults.RateLimitPermits + 50;
+        var failures = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, calls), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = TestContext.Current.CancellationToken }, async (i, _) =>
+        {
+            var result = await client.CallAsync("store_memory", new { content = $"imported note {i}", tags = new[] { "import" } });
+            if (result.IsError is true)
+            {
+                Interlocked.Increment(ref failures);
+            }
+        });
+
+        Assert.Equal(0, failures);
+        Assert.Equal(calls, (await client.CallOkAsync("get_user_stats")).GetProperty("memoryCount").GetInt32());
+        Assert.True(defaults.LoopbackRateLimitPermits >= 10 * defaults.RateLimitPermits);
     }
 
     [Fact]

@@ -54,7 +54,96 @@ public sealed class HostileInputTests
         ["huge headers"] = c => c.HugeHeaderAsync(),
         ["wrong argument type"] = c => c.ToolErrorAsync("list_memories", new { limit = "lots" }, ""),
         ["Markdown file on disk with broken front matter"] = c => c.BrokenFileAsync(),
+
+        // A pattern's '$' also matches before a final newline: every rule is anchored to the very end.
+        ["user argument with a trailing newline"] = c => c.ToolErrorAsync("store_memory", new { content = "x", user = "bob\n" }, "not a valid user id"),
+        ["user argument with a trailing newline, on a read"] = c => c.ToolErrorAsync("list_memories", new { user = "alice\n" }, "not a valid user id"),
+        ["memory id with a trailing newline inside"] = c => c.ToolErrorAsync("get_memory_content", new { memory_id = c.AliceId + "\n/../x" }, "No memory"),
+        ["cursor with a trailing newline"] = c => c.CursorWithSuffixAsync("\n"),
+        ["cursor with padding"] = c => c.CursorWithSuffixAsync("=="),
+        ["list_users cursor with a trailing newline"] = c => c.ToolErrorAsync("list_users", new { cursor = "dXxhbGljZQ\n" }, "cursor"),
+
+        // Large counts of small things: refused fast, in linear time, by the limit's own message.
+        ["200,000 distinct tags"] = c => c.FastToolErrorAsync("store_memory", new { content = "x", tags = Enumerable.Range(0, 200_000).Select(i => $"t{i}").ToArray() }, "the limit is 20"),
+        ["200,000 distinct tags on an update"] = c => c.FastToolErrorAsync("update_memory", new { memory_id = c.AliceId, tags = Enumerable.Range(0, 200_000).Select(i => $"t{i}").ToArray() }, "the limit is 20"),
+        ["20,000 metadata entries"] = c => c.FastToolErrorAsync("store_memory", new { content = "x", metadata = Enumerable.Range(0, 20_000).ToDictionary(i => $"k{i}", i => (object)i) }, "the limit"),
+        ["100,000 filter tags"] = c => c.FastToolErrorAsync("retrieve_memories", new { query = "x", tags = Enumerable.Range(0, 100_000).Select(i => $"t{i}").ToArray() }, "at most 20 tags"),
+        ["100,000 empty tags"] = c => c.FastToolErrorAsync("store_memory", new { content = "x", tags = Enumerable.Repeat("", 100_000).ToArray() }, "tag is empty"),
+        ["100,000 arguments nobody asked for"] = c => c.FastToolErrorAsync("store_memory", Enumerable.Range(0, 100_000).ToDictionary(i => $"a{i}", i => (object)i), "'content' is required"),
+
+        // Wrong JSON shapes at every level: a plain -32602 (or a tool error naming the argument), never -32603.
+        ["params as an array"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":[\"store_memory\",{\"content\":\"x\"}]}"u8.ToArray(), HttpStatusCode.OK, "-32602"),
+        ["params as a string"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":\"all\"}"u8.ToArray(), HttpStatusCode.OK, "-32602"),
+        ["params as a number on resources/read"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":7}"u8.ToArray(), HttpStatusCode.OK, "-32602"),
+        ["arguments as an array"] = c => c.RawAsync(Encoding.UTF8.GetBytes(ToolCall("store_memory", "[\"x\"]")), null, "-32602"),
+        ["arguments as a string"] = c => c.RawAsync(Encoding.UTF8.GetBytes(ToolCall("list_memories", "\"limit=5\"")), null, "-32602"),
+        ["tool name as a number"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":7,\"arguments\":{}}}"u8.ToArray(), null, "-32602"),
+        ["unknown tool with control characters in its name"] = c => c.RawAsync(Encoding.UTF8.GetBytes(ToolCall("store\\u0000memory\\n", "{}")), null, "-32602"),
+        ["resources/subscribe, not declared"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"memento://memories/x\"}}"u8.ToArray(), null, "-32601"),
+        ["resources/unsubscribe, not declared"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/unsubscribe\",\"params\":{\"uri\":\"memento://memories/x\"}}"u8.ToArray(), null, "-32601"),
+        ["prompts/get of an unknown prompt"] = c => c.RawAsync("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"prompts/get\",\"params\":{\"name\":\"nope\"}}"u8.ToArray(), null, "-32602"),
+        ["required argument missing"] = c => c.ToolErrorAsync("store_memory", new { title = "no content" }, "'content' is required"),
+        ["required argument null"] = c => c.ToolErrorAsync("get_memory_content", new { memory_id = (string?)null }, "'memory_id' is required"),
+        ["limit as a fraction"] = c => c.ToolErrorAsync("list_memories", new { limit = 2.5 }, "'limit' must be an integer"),
+        ["limit beyond 32 bits"] = c => c.ToolErrorAsync("retrieve_memories", new { query = "x", limit = 1e12 }, "'limit' must be an integer"),
+        ["limit as an object"] = c => c.ToolErrorAsync("list_users", new { limit = new { value = 5 } }, "'limit' must be an integer"),
+        ["tags as an object"] = c => c.ToolErrorAsync("store_memory", new { content = "x", tags = new { a = "b" } }, "'tags' must be a JSON array"),
+        ["a tag that is a number"] = c => c.ToolErrorAsync("store_memory", new { content = "x", tags = new object[] { "ok", 7 } }, "'tags[1]' must be text"),
+        ["metadata as an array"] = c => c.ToolErrorAsync("update_memory", new { memory_id = c.AliceId, metadata = new[] { "a" } }, "'metadata' must be a JSON object"),
+        ["content as an object"] = c => c.ToolErrorAsync("store_memory", new { content = new { text = "x" } }, "'content' must be text"),
+        ["user as a number"] = c => c.ToolErrorAsync("list_memories", new { user = 42 }, "'user' must be text"),
+        ["query as an array"] = c => c.ToolErrorAsync("retrieve_memories", new { query = new[] { "budget" } }, "'query' must be text"),
     };
+
+    /// <summary>A NUL, a line break, an ANSI escape and a bidi override in every string argument of every tool: each is refused.</summary>
+    private const string ControlText = "x\u0000\n\u001b[31m\u202e";
+
+    private static readonly (string Tool, string Argument, Func<Context, Dictionary<string, object?>> Arguments)[] StringArguments =
+    [
+        ("store_memory", "content", c => new() { ["content"] = ControlText }),
+        ("store_memory", "title", c => new() { ["content"] = "x", ["title"] = ControlText }),
+        ("store_memory", "tags", c => new() { ["content"] = "x", ["tags"] = new[] { ControlText } }),
+        ("store_memory", "metadata key", c => new() { ["content"] = "x", ["metadata"] = new Dictionary<string, object> { [ControlText] = "v" } }),
+        ("store_memory", "metadata value", c => new() { ["content"] = "x", ["metadata"] = new Dictionary<string, object> { ["k"] = ControlText } }),
+        ("store_memory", "user", c => new() { ["content"] = "x", ["user"] = ControlText }),
+        ("retrieve_memories", "query", c => new() { ["query"] = ControlText }),
+        ("retrieve_memories", "tags", c => new() { ["query"] = "x", ["tags"] = new[] { ControlText } }),
+        ("retrieve_memories", "tag_match", c => new() { ["query"] = "x", ["tag_match"] = ControlText }),
+        ("retrieve_memories", "since", c => new() { ["query"] = "x", ["since"] = ControlText }),
+        ("retrieve_memories", "until", c => new() { ["query"] = "x", ["until"] = ControlText }),
+        ("retrieve_memories", "cursor", c => new() { ["query"] = "x", ["cursor"] = ControlText }),
+        ("retrieve_memories", "user", c => new() { ["query"] = "x", ["user"] = ControlText }),
+        ("get_memory_content", "memory_id", c => new() { ["memory_id"] = ControlText }),
+        ("get_memory_content", "user", c => new() { ["memory_id"] = c.AliceId, ["user"] = ControlText }),
+        ("update_memory", "memory_id", c => new() { ["memory_id"] = ControlText, ["title"] = "x" }),
+        ("update_memory", "content", c => new() { ["memory_id"] = c.AliceId, ["content"] = ControlText }),
+        ("update_memory", "title", c => new() { ["memory_id"] = c.AliceId, ["title"] = ControlText }),
+        ("update_memory", "tags", c => new() { ["memory_id"] = c.AliceId, ["tags"] = new[] { ControlText } }),
+        ("update_memory", "metadata value", c => new() { ["memory_id"] = c.AliceId, ["metadata"] = new Dictionary<string, object> { ["k"] = ControlText } }),
+        ("update_memory", "user", c => new() { ["memory_id"] = c.AliceId, ["title"] = "x", ["user"] = ControlText }),
+        ("delete_memory", "memory_id", c => new() { ["memory_id"] = ControlText }),
+        ("delete_memory", "user", c => new() { ["memory_id"] = c.AliceId, ["user"] = ControlText }),
+        ("list_memories", "tags", c => new() { ["tags"] = new[] { ControlText } }),
+        ("list_memories", "tag_match", c => new() { ["tag_match"] = ControlText }),
+        ("list_memories", "since", c => new() { ["since"] = ControlText }),
+        ("list_memories", "until", c => new() { ["until"] = ControlText }),
+        ("list_memories", "cursor", c => new() { ["cursor"] = ControlText }),
+        ("list_memories", "user", c => new() { ["user"] = ControlText }),
+        ("get_user_stats", "user", c => new() { ["user"] = ControlText }),
+        ("list_users", "cursor", c => new() { ["cursor"] = ControlText }),
+        ("list_trash", "cursor", c => new() { ["cursor"] = ControlText }),
+        ("list_trash", "user", c => new() { ["user"] = ControlText }),
+        ("restore_memory", "memory_id", c => new() { ["memory_id"] = ControlText }),
+        ("restore_memory", "user", c => new() { ["memory_id"] = c.AliceId, ["user"] = ControlText }),
+    ];
+
+    static HostileInputTests()
+    {
+        foreach (var (tool, argument, arguments) in StringArguments)
+        {
+            Cases[$"control characters in {tool}'s {argument}"] = c => c.ControlCharactersAsync(tool, arguments(c));
+        }
+    }
 
     public static TheoryData<string> Names => [.. Cases.Keys];
 
@@ -72,7 +161,7 @@ public sealed class HostileInputTests
         }
 
         using var http = server.CreateHttpClient();
-        await Cases[name](new Context(server, alice, http, seeded[2].Id));
+        await Cases[name](new Context(server, alice, http, seeded[2].Id, seeded[0].Id));
 
         foreach (var (client, id, content) in seeded)
         {
@@ -85,13 +174,39 @@ public sealed class HostileInputTests
         Assert.Single(MemoryToolsTests.Ids(await bob.CallOkAsync("list_memories"), "memories"));
         await using var fresh = await server.ConnectAsync(user: "carol");
         Assert.Equal(10, (await fresh.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken)).Count);
+        var users = (await fresh.CallOkAsync("list_users", new { limit = 100 })).GetProperty("users").EnumerateArray().Select(u => u.GetProperty("user").GetString()).ToList();
+        Assert.Equal(["alice", "bob"], users);
+        Assert.Equal(["alice", "bob"], Directory.EnumerateDirectories(server.StorageRoot).Select(Path.GetFileName).Where(d => !d!.StartsWith('.')).Order(StringComparer.Ordinal));
     }
 
     private static string ToolCall(string tool, string arguments) =>
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":" + arguments + "}}";
 
-    private sealed record Context(McpServerHost Server, McpClient Alice, HttpClient Http, string BobId)
+    private sealed record Context(McpServerHost Server, McpClient Alice, HttpClient Http, string BobId, string AliceId)
     {
+        /// <summary>A refusal that must come fast: a limit check stops at the first item past the limit.</summary>
+        public async Task FastToolErrorAsync(string tool, object arguments, string expected)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await ToolErrorAsync(tool, arguments, expected);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"{tool} took {watch.Elapsed} to refuse");
+        }
+
+        public async Task CursorWithSuffixAsync(string suffix)
+        {
+            var first = await Alice.CallOkAsync("list_memories", new { limit = 1 });
+            var cursor = first.NextCursor();
+            Assert.NotNull(cursor);
+            await ToolErrorAsync("list_memories", new { limit = 1, cursor = cursor + suffix }, "cursor is not valid");
+        }
+
+        public async Task ControlCharactersAsync(string tool, Dictionary<string, object?> arguments)
+        {
+            var error = await Alice.CallErrorAsync(tool, arguments);
+            Assert.DoesNotContain(error, ch => ch is '\0' or '\u001b' or '\u202e');
+            Assert.DoesNotContain("could not be read", error);
+        }
+
         public async Task ToolErrorAsync(string tool, object arguments, string expected)
         {
             var args = JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(arguments));

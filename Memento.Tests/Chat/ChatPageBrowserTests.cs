@@ -9,9 +9,9 @@ namespace Memento.Tests.Chat;
 /// </summary>
 public sealed class ChatPageBrowserTests
 {
-    private const float Timeout = 60_000;
+    internal const float Timeout = 60_000;
 
-    private static string ChromiumPath => Environment.GetEnvironmentVariable("MEMENTO_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
+    internal static string ChromiumPath => Environment.GetEnvironmentVariable("MEMENTO_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium";
 
     /// <summary>Where CI artifacts go: build.sh exports TEST_RESULTS; a plain test run uses TestResults/ at the root.</summary>
     public static string ScreenshotFolder => Path.Combine(
@@ -24,13 +24,7 @@ public sealed class ChatPageBrowserTests
         Assert.SkipUnless(File.Exists(ChromiumPath), $"Chromium is not installed at {ChromiumPath}; build.sh installs Debian's chromium when run as root, or set MEMENTO_CHROMIUM.");
         await using var stack = await ChatStack.StartAsync();
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Timeout = Timeout,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 760 } });
         page.SetDefaultTimeout(Timeout);
         var offsite = new List<string>();
@@ -76,6 +70,15 @@ public sealed class ChatPageBrowserTests
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot is not empty");
         TestContext.Current.SendDiagnosticMessage($"screenshot: {screenshot}");
     }
+
+    /// <summary>Debian's Chromium, headless, with the flags a container without a sandbox or GPU needs.</summary>
+    internal static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = ChromiumPath,
+        Headless = true,
+        Timeout = Timeout,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
 
     private static async Task Send(IPage page, string message)
     {

@@ -48,14 +48,14 @@ public sealed class BackgroundEmbeddingTests
 
         var second = new HeldGenerator(held: false);
         var replica = env.Open(embeddings: second);
-        await replica.WarmUpAsync(Ct);
+        await replica.OpenUserAsync("alice", Ct);
         await replica.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
         var afterLoad = await replica.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct);
 
         var newModel = new HeldGenerator(held: false, modelId: "concepts-v2");
         // Nobody else makes the new model's vectors: no wait for another replica.
         var upgraded = env.Open(search: new SearchOptions { PeerVectorGrace = TimeSpan.Zero }, embeddings: newModel);
-        await upgraded.WarmUpAsync(Ct);
+        await upgraded.OpenUserAsync("alice", Ct);
         await upgraded.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.Equal(5, computedByWriter);
@@ -97,7 +97,7 @@ public sealed class BackgroundEmbeddingTests
         var inside = new List<string>();
         for (var week = 0; week < 6; week++)
         {
-            var stored = await store.StoreAsync("alice", new NewMemory($"Budget review week {week}: the phone line"), start.AddDays(7 * week), Ct);
+            var stored = await StoreAtAsync(store, $"Budget review week {week}: the phone line", start.AddDays(7 * week));
             if (week is 2)
             {
                 inside.Add(stored.Memory.Id);
@@ -106,7 +106,7 @@ public sealed class BackgroundEmbeddingTests
 
         for (var i = 0; i < 30; i++)
         {
-            await store.StoreAsync("alice", new NewMemory($"Money talk {i} about the mobile app"), start.AddDays(14).AddHours(i % 5 == 0 ? 200 : 1 + i), Ct);
+            await StoreAtAsync(store, $"Money talk {i} about the mobile app", start.AddDays(14).AddHours(i % 5 == 0 ? 200 : 1 + i));
         }
 
         await store.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
@@ -119,6 +119,34 @@ public sealed class BackgroundEmbeddingTests
         Assert.Contains(inside[0], hits.Items.Select(h => h.Memory.Id));
         Assert.Equal(25, hits.Items.Count);
     }
+
+    [Fact]
+    public async Task A_closed_user_takes_its_vectors_out_of_memory_and_gets_them_back_from_the_shared_folder_when_opened_again()
+    {
+        using var env = new TestStore(new StorageOptions { MaxOpenUsers = 1 });
+        var generator = new HeldGenerator(held: false);
+        var store = env.Open(embeddings: generator);
+        var budget = await store.StoreAsync("alice", new NewMemory("We agreed to cut the mobile budget by 15%."), Ct);
+        await store.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var computedBeforeClose = store.Embeddings.Worker!.Computed;
+
+        await store.StoreAsync("bob", new NewMemory("Bob's unrelated note on gardening"), Ct);
+        await store.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var openWithBob = store.OpenUsers;
+        await store.OpenUserAsync("alice", Ct);
+        await store.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var byMeaning = await store.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct);
+
+        Assert.Equal(1, openWithBob);
+        Assert.Equal(1, computedBeforeClose);
+        Assert.Equal(budget.Memory.Id, Assert.Single(byMeaning.Items).Memory.Id);
+        // Alice's vector came back from .vectors: only Bob's was computed since.
+        Assert.Equal(2, store.Embeddings.Worker!.Computed);
+        Assert.Equal(1, store.Embeddings.Worker!.Loaded);
+    }
+
+    private static Task<StoreResult> StoreAtAsync(FileMemoryStore store, string content, DateTimeOffset created) =>
+        store.ImportAsync("alice", new Memory(MemoryIds.New(created), "", [], created, created, content, null, new Dictionary<string, string>()), Ct);
 
     /// <summary>
     /// Concept vectors (one dimension per group of words that mean the same), held until released when

@@ -130,4 +130,23 @@ public sealed class ChangeLogTests
         File.WriteAllText(foreign, "memento-changes 1\n4\n1 s id-1\n", Encoding.UTF8);
         Assert.Null(ChangeLog.Read(foreign, default));
     }
+
+    [Fact]
+    public void A_writer_opened_again_for_the_same_log_continues_it_so_readers_miss_nothing_and_need_no_rescan()
+    {
+        using var dir = new TempDirectory();
+        var first = new ChangeLog.Writer(dir.Path, Instance);
+        first.Append(ChangeLog.Kind.Stored, "id-1");
+        first.Append(ChangeLog.Kind.Stored, "id-2");
+        var seen = ChangeLog.Read(first.Path, default)!.Next;
+
+        // The user was closed while idle and opened again: a new writer on the same log.
+        var again = new ChangeLog.Writer(dir.Path, Instance);
+        again.Append(ChangeLog.Kind.Deleted, "id-1");
+
+        var update = ChangeLog.Read(again.Path, seen)!;
+        Assert.False(update.Gap);
+        Assert.Equal(seen.Generation, update.Next.Generation);
+        Assert.Equal((3L, ChangeLog.Kind.Deleted, "id-1"), (Assert.Single(update.Changes).Sequence, update.Changes[0].Kind, update.Changes[0].Id));
+    }
 }

@@ -3,6 +3,7 @@ using Memento.McpServer.Storage;
 
 namespace Memento.Tests.Storage;
 
+/// <summary>What only the file provider does: the files on disk. What every provider does is in <see cref="MemoryStoreContract"/>.</summary>
 public sealed class FileMemoryStoreTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -35,41 +36,6 @@ public sealed class FileMemoryStoreTests
     }
 
     [Fact]
-    public async Task Content_is_kept_verbatim_including_front_matter_lookalikes_and_whitespace()
-    {
-        using var env = new TestStore();
-        var content = "---\nnot: front matter\n---\n\n  indented\r\nwindows line\n\n";
-
-        var stored = await env.Store.StoreAsync("alice", new NewMemory(content, "Tricky"), Ct);
-        var read = await env.Store.GetAsync("alice", stored.Memory.Id, Ct);
-
-        Assert.Equal(content, read!.Content);
-    }
-
-    [Fact]
-    public async Task Ids_are_unique_and_sort_by_creation_time()
-    {
-        using var env = new TestStore();
-        var ids = new List<string>();
-
-        for (var i = 0; i < 100; i++)
-        {
-            ids.Add((await env.Store.StoreAsync("alice", new NewMemory($"note number {i}"), Ct)).Memory.Id);
-        }
-
-        Assert.Equal(100, ids.Distinct().Count());
-        var created = new List<DateTimeOffset>();
-        foreach (var id in ids)
-        {
-            created.Add((await env.Store.GetAsync("alice", id, Ct))!.Created);
-        }
-
-        var byId = ids.Zip(created).OrderBy(p => p.First, StringComparer.Ordinal).Select(p => p.Second).ToList();
-        Assert.Equal(byId.Order().ToList(), byId);
-        Assert.Matches("^[0-9]{8}T[0-9]{9}Z-[0-9a-z]{10}$", ids[0]);
-    }
-
-    [Fact]
     public async Task Storing_the_same_memory_twice_returns_the_existing_one()
     {
         using var env = new TestStore();
@@ -84,56 +50,6 @@ public sealed class FileMemoryStoreTests
         Assert.True(different.Created);
         Assert.True(otherUser.Created);
         Assert.Equal(2, Directory.GetFiles(env.UserDirectory("alice"), "*.md").Length);
-    }
-
-    [Fact]
-    public async Task Update_changes_only_the_given_fields_and_moves_updated()
-    {
-        var time = new ManualTime(new DateTimeOffset(2025, 7, 14, 9, 0, 0, TimeSpan.Zero));
-        using var env = new TestStore(time: time);
-        var stored = (await env.Store.StoreAsync("alice", new NewMemory("Original text", "Original", ["x"], new Dictionary<string, string> { ["k"] = "v" }), Ct)).Memory;
-        time.Advance(TimeSpan.FromHours(1));
-
-        var updated = await env.Store.UpdateAsync("alice", stored.Id, new MemoryUpdate(Tags: ["y", "z"]), Ct);
-        var reread = await env.Store.GetAsync("alice", stored.Id, Ct);
-
-        Assert.Equal("Original text", reread!.Content);
-        Assert.Equal("Original", reread.Title);
-        Assert.Equal(["y", "z"], reread.Tags);
-        Assert.Equal("v", reread.Metadata["k"]);
-        Assert.Equal(stored.Created, reread.Created);
-        Assert.Equal(time.Now, reread.Updated);
-        Assert.Equal(updated, reread with { Tags = updated.Tags, Metadata = updated.Metadata });
-        var cleared = await env.Store.UpdateAsync("alice", stored.Id, new MemoryUpdate(Tags: []), Ct);
-        Assert.Empty(cleared.Tags);
-        var hits = await env.Store.SearchAsync("alice", new SearchQuery("original"), Ct);
-        Assert.Single(hits.Items);
-        Assert.Empty(hits.Items[0].Memory.Tags);
-    }
-
-    [Fact]
-    public async Task A_title_derived_from_the_content_follows_new_content_and_a_given_title_stays()
-    {
-        using var env = new TestStore();
-        var automatic = (await env.Store.StoreAsync("alice", new NewMemory("Beta ships Oct 3\nthen the launch"), Ct)).Memory;
-        var named = (await env.Store.StoreAsync("alice", new NewMemory("Beta ships Oct 3", "Release plan"), Ct)).Memory;
-
-        var followed = await env.Store.UpdateAsync("alice", automatic.Id, new MemoryUpdate(Content: "Beta ships Oct 10\nthen the launch"), Ct);
-        var kept = await env.Store.UpdateAsync("alice", named.Id, new MemoryUpdate(Content: "Beta ships Oct 10"), Ct);
-
-        Assert.Equal("Beta ships Oct 3", automatic.Title);
-        Assert.Equal("Beta ships Oct 10", followed.Title);
-        Assert.Equal("Release plan", kept.Title);
-    }
-
-    [Fact]
-    public async Task Update_of_a_missing_memory_throws_not_found()
-    {
-        using var env = new TestStore();
-
-        var error = await Assert.ThrowsAsync<MemoryNotFoundException>(() => env.Store.UpdateAsync("alice", "20250101T000000000Z-aaaaaaaaaa", new MemoryUpdate("x"), Ct));
-
-        Assert.Equal("20250101T000000000Z-aaaaaaaaaa", error.Id);
     }
 
     [Fact]
@@ -176,34 +92,6 @@ public sealed class FileMemoryStoreTests
     }
 
     [Fact]
-    public async Task List_is_newest_first_filtered_and_paged_with_a_cursor()
-    {
-        var time = new ManualTime(new DateTimeOffset(2025, 7, 1, 0, 0, 0, TimeSpan.Zero));
-        using var env = new TestStore(time: time);
-        var ids = new List<string>();
-        for (var day = 0; day < 10; day++)
-        {
-            ids.Add((await env.Store.StoreAsync("alice", new NewMemory($"day {day}", Tags: day % 2 == 0 ? ["even", "all"] : ["odd", "all"]), Ct)).Memory.Id);
-            time.Advance(TimeSpan.FromDays(1));
-        }
-
-        var first = await env.Store.ListAsync("alice", new ListQuery(Limit: 4), Ct);
-        var second = await env.Store.ListAsync("alice", new ListQuery(Limit: 4, Cursor: first.NextCursor), Ct);
-        var third = await env.Store.ListAsync("alice", new ListQuery(Limit: 4, Cursor: second.NextCursor), Ct);
-        var even = await env.Store.ListAsync("alice", new ListQuery(Tags: ["EVEN"]), Ct);
-        var both = await env.Store.ListAsync("alice", new ListQuery(Tags: ["even", "odd"], TagMatch: TagMatch.All), Ct);
-        var either = await env.Store.ListAsync("alice", new ListQuery(Tags: ["even", "odd"], TagMatch: TagMatch.Any), Ct);
-        var window = await env.Store.ListAsync("alice", new ListQuery(Since: new DateTimeOffset(2025, 7, 3, 0, 0, 0, TimeSpan.Zero), Until: new DateTimeOffset(2025, 7, 6, 0, 0, 0, TimeSpan.Zero)), Ct);
-
-        Assert.Equal(ids.AsEnumerable().Reverse(), first.Items.Concat(second.Items).Concat(third.Items).Select(m => m.Id));
-        Assert.Null(third.NextCursor);
-        Assert.Equal(5, even.Items.Count);
-        Assert.Empty(both.Items);
-        Assert.Equal(10, either.Items.Count);
-        Assert.Equal(["day 4", "day 3", "day 2"], window.Items.Select(m => m.Title));
-    }
-
-    [Fact]
     public async Task Stats_and_users_describe_what_is_stored()
     {
         using var env = new TestStore();
@@ -243,6 +131,8 @@ public sealed class FileMemoryStoreTests
     [InlineData("lpt1")]
     [InlineData("tab\tname")]
     [InlineData("bell\u0007")]
+    [InlineData("bob\n")]
+    [InlineData("alice\r\n")]
     [InlineData("a b")]
     [InlineData("0123456789012345678901234567890123456789012345678901234567890123456789")]
     public async Task Bad_user_ids_are_refused_with_a_clear_error_before_any_path_is_built(string user)
@@ -279,6 +169,7 @@ public sealed class FileMemoryStoreTests
     [InlineData("a/b")]
     [InlineData("/abs")]
     [InlineData("")]
+    [InlineData("20250101T000000000Z-abcdefghij\n")]
     public async Task Bad_memory_ids_are_refused(string id)
     {
         using var env = new TestStore();
@@ -297,6 +188,38 @@ public sealed class FileMemoryStoreTests
         Assert.Null(await env.Store.GetAsync("bob", alices.Id, Ct));
         Assert.False(await env.Store.DeleteAsync("bob", alices.Id, Ct));
         Assert.Empty((await env.Store.SearchAsync("bob", new SearchQuery("private"), Ct)).Items);
+    }
+
+    [Fact]
+    public async Task A_tag_limit_stops_at_the_first_tag_past_it_in_linear_time()
+    {
+        using var env = new TestStore();
+        var tags = Enumerable.Range(0, 200_000).Select(i => "t" + i).ToArray();
+        var stored = (await env.Store.StoreAsync("alice", new NewMemory("x"), Ct)).Memory;
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var onStore = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.StoreAsync("alice", new NewMemory("y", Tags: tags), Ct));
+        var onUpdate = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.UpdateAsync("alice", stored.Id, new MemoryUpdate(Tags: tags), Ct));
+        watch.Stop();
+
+        Assert.Contains("the limit is 20", onStore.Message, StringComparison.Ordinal);
+        Assert.Equal(onStore.Message, onUpdate.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"two refusals took {watch.Elapsed}");
+        var duplicates = (await env.Store.StoreAsync("alice", new NewMemory("z", Tags: [.. Enumerable.Repeat("Same", 100_000), "other"]), Ct)).Memory;
+        Assert.Equal(["same", "other"], duplicates.Tags);
+    }
+
+    [Fact]
+    public async Task A_range_whose_since_is_not_before_until_is_refused_with_the_one_wording()
+    {
+        using var env = new TestStore();
+        var day = new DateTimeOffset(2025, 7, 14, 0, 0, 0, TimeSpan.Zero);
+
+        var list = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.ListAsync("alice", new ListQuery(Since: day, Until: day), Ct));
+        var search = await Assert.ThrowsAsync<MemoryValidationException>(() => env.Store.SearchAsync("alice", new SearchQuery("x", Since: day, Until: day.AddDays(-1)), Ct));
+
+        Assert.Equal("'since' must be earlier than 'until'.", list.Message);
+        Assert.Equal(list.Message, search.Message);
     }
 
     [Fact]
@@ -325,16 +248,6 @@ public sealed class FileMemoryStoreTests
         Assert.Contains("control", control.Message, StringComparison.Ordinal);
         Assert.Contains("limit is 100 bytes", bigUpdate.Message, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(env.UserDirectory("alice"), "*.md"));
-    }
-
-    [Fact]
-    public async Task A_missing_title_is_derived_from_the_first_line()
-    {
-        using var env = new TestStore();
-
-        var stored = await env.Store.StoreAsync("alice", new NewMemory("\n# Groceries for Sunday\nmilk, eggs"), Ct);
-
-        Assert.Equal("Groceries for Sunday", stored.Memory.Title);
     }
 
     [Fact]

@@ -10,28 +10,6 @@ public sealed class ReplicaTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_write_through_one_replica_is_found_by_the_other_at_its_next_request()
-    {
-        using var env = new TestStore();
-        var a = env.Store;
-        var b = env.Open();
-        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("kubernetes budget"), Ct)).Items);
-
-        var stored = (await a.StoreAsync("alice", new NewMemory("Budget review for the kubernetes cluster", "Cluster costs"), Ct)).Memory;
-        var found = await b.SearchAsync("alice", new SearchQuery("kubernetes budget"), Ct);
-
-        Assert.Equal(stored.Id, Assert.Single(found.Items).Memory.Id);
-
-        await a.UpdateAsync("alice", stored.Id, new MemoryUpdate("Budget review for the database cluster"), Ct);
-        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("kubernetes"), Ct)).Items);
-        Assert.Single((await b.SearchAsync("alice", new SearchQuery("database"), Ct)).Items);
-
-        await a.DeleteAsync("alice", stored.Id, Ct);
-        Assert.Empty((await b.SearchAsync("alice", new SearchQuery("database"), Ct)).Items);
-        Assert.Equal(0, (await b.GetStatsAsync("alice", Ct)).MemoryCount);
-    }
-
-    [Fact]
     public async Task A_store_retried_on_another_replica_after_the_first_stopped_mid_store_is_kept_once()
     {
         // Replica A stopped after claiming the content and writing the file, before publishing the change.

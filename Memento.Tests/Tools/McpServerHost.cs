@@ -35,8 +35,11 @@ public sealed class McpServerHost : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    /// <summary>Starts a server; <paramref name="storageRoot"/> shares a folder with another instance, else a fresh one is used.</summary>
-    public static McpServerHost Start(IDictionary<string, string?>? settings = null, string? storageRoot = null)
+    /// <summary>
+    /// Starts a server; <paramref name="storageRoot"/> shares a folder with another instance, else a fresh one is used;
+    /// <paramref name="services"/> adds to the server's services (a log collector, a test-only tool).
+    /// </summary>
+    public static McpServerHost Start(IDictionary<string, string?>? settings = null, string? storageRoot = null, Action<IServiceCollection>? services = null)
     {
         var owned = storageRoot is null ? new TempDirectory("memento-mcp") : null;
         var root = storageRoot ?? owned!.Path;
@@ -49,6 +52,11 @@ public sealed class McpServerHost : IAsyncDisposable
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {
                 web.UseSetting(key, value);
+            }
+
+            if (services is not null)
+            {
+                web.ConfigureServices(services);
             }
         });
         factory.UseKestrel();

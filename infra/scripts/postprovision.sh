@@ -2,6 +2,8 @@
 # Runs after `azd provision` (and in `azd up`): connects kubectl to the cluster and creates what the
 # pods need and the overlay does not hold:
 #   azure-files   the storage account's name and key, for the azurefile-csi driver (refreshed each run);
+#   memento-db    instead of azure-files with MEMENTO_STORAGE_PROVIDER=Postgres: the database's connection
+#                 string (key connection-string), from the server's outputs and MEMENTO_POSTGRES_PASSWORD;
 #   memento-tls   a server certificate for AZURE_SERVER_HOST signed by a private CA made here (only when
 #                 the Secret is missing: replace it with your own certificate whenever you like);
 #   memento-auth  the first API key (only when the Secret is missing), printed once and never stored.
@@ -12,7 +14,12 @@ set -eu
 
 : "${AZURE_RESOURCE_GROUP:?run through azd (azd provision / azd up)}"
 : "${AZURE_AKS_CLUSTER_NAME:?run through azd}"
-: "${AZURE_STORAGE_ACCOUNT_NAME:?run through azd}"
+if [ "${MEMENTO_STORAGE_PROVIDER:-Files}" = "Postgres" ]; then
+  : "${AZURE_POSTGRES_HOST:?run through azd}"
+  : "${MEMENTO_POSTGRES_PASSWORD:?set it first: azd env set MEMENTO_POSTGRES_PASSWORD <password>}"
+else
+  : "${AZURE_STORAGE_ACCOUNT_NAME:?run through azd}"
+fi
 : "${AZURE_SERVER_HOST:?run through azd}"
 : "${AZURE_ENV_NAME:?run through azd}"
 
@@ -30,16 +37,25 @@ apply() {
 az aks get-credentials --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_AKS_CLUSTER_NAME" --overwrite-existing --only-show-errors
 kubectl create namespace "$namespace" --dry-run=client -o yaml | apply >/dev/null
 
-# --- azure-files: the share's key, from a file, never an argument ------------------------------------
-printf %s "$AZURE_STORAGE_ACCOUNT_NAME" > "$work/azurestorageaccountname"
-az storage account keys list --resource-group "$AZURE_RESOURCE_GROUP" --account-name "$AZURE_STORAGE_ACCOUNT_NAME" \
-  --query "[0].value" -o tsv | tr -d '\r\n' > "$work/azurestorageaccountkey"
-kubectl -n "$namespace" create secret generic azure-files \
-  --from-file="$work/azurestorageaccountname" --from-file="$work/azurestorageaccountkey" \
-  --dry-run=client -o yaml | apply >/dev/null
-# Earlier versions applied this Secret client-side, which copied the key into this annotation.
-kubectl -n "$namespace" annotate secret azure-files kubectl.kubernetes.io/last-applied-configuration- >/dev/null 2>&1 || true
-echo "Secret azure-files: storage account $AZURE_STORAGE_ACCOUNT_NAME"
+if [ "${MEMENTO_STORAGE_PROVIDER:-Files}" = "Postgres" ]; then
+  # --- memento-db: the connection string, from a file, never an argument -----------------------------
+  printf 'Host=%s;Database=%s;Username=%s;Password=%s;SSL Mode=Require' \
+    "$AZURE_POSTGRES_HOST" "$AZURE_POSTGRES_DATABASE" "$AZURE_POSTGRES_USER" "$MEMENTO_POSTGRES_PASSWORD" > "$work/connection-string"
+  kubectl -n "$namespace" create secret generic memento-db --from-file="$work/connection-string" \
+    --dry-run=client -o yaml | apply >/dev/null
+  echo "Secret memento-db: database $AZURE_POSTGRES_DATABASE on $AZURE_POSTGRES_HOST"
+else
+  # --- azure-files: the share's key, from a file, never an argument ------------------------------------
+  printf %s "$AZURE_STORAGE_ACCOUNT_NAME" > "$work/azurestorageaccountname"
+  az storage account keys list --resource-group "$AZURE_RESOURCE_GROUP" --account-name "$AZURE_STORAGE_ACCOUNT_NAME" \
+    --query "[0].value" -o tsv | tr -d '\r\n' > "$work/azurestorageaccountkey"
+  kubectl -n "$namespace" create secret generic azure-files \
+    --from-file="$work/azurestorageaccountname" --from-file="$work/azurestorageaccountkey" \
+    --dry-run=client -o yaml | apply >/dev/null
+  # Earlier versions applied this Secret client-side, which copied the key into this annotation.
+  kubectl -n "$namespace" annotate secret azure-files kubectl.kubernetes.io/last-applied-configuration- >/dev/null 2>&1 || true
+  echo "Secret azure-files: storage account $AZURE_STORAGE_ACCOUNT_NAME"
+fi
 
 # --- memento-tls: the server's certificate --------------------------------------------------------
 ca_file=".azure/$AZURE_ENV_NAME/memento-ca.crt"

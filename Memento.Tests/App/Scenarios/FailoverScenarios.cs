@@ -96,7 +96,7 @@ public abstract class FailoverScenarios(IMementoTopology topology)
             contents[id] = await MementoMcp.GetContentAsync(reader, id, ct);
         }
 
-        var onDisk = MementoMcp.IdsOnDisk(topology.StorageRoot, user);
+        var onDisk = await topology.StoredIdsAsync(user, ct);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{topology.Name}: {acknowledged.Count} writes acknowledged ({acknowledgedBeforeKill} before the kill at {killedAt.TotalSeconds:0.0} s), " +
             $"{retries} retried attempts; writers done at {writersDoneAt.TotalSeconds:0.0} s, {victim} out of rotation at {outOfRotationAt.TotalSeconds:0.0} s.");

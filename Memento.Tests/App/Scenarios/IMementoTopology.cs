@@ -23,8 +23,21 @@ public interface IMementoTopology
     /// <summary>True when the replicas serve the legacy HTTP+SSE transport.</summary>
     bool LegacySseEnabled { get; }
 
-    /// <summary>The folder every replica stores memories in.</summary>
+    /// <summary>
+    /// True when the address without affinity sends consecutive requests to different replicas (round robin per
+    /// request); false where the balancer picks a replica per connection, so two requests may meet by chance.
+    /// </summary>
+    bool BalancesEachRequest => true;
+
+    /// <summary>The folder every replica stores memories in (with the file provider).</summary>
     string StorageRoot { get; }
+
+    /// <summary>
+    /// The ids of the user's live memories as the storage itself holds them, read beside the servers rather
+    /// than through them: the files under <see cref="StorageRoot"/>, or the rows of the database.
+    /// </summary>
+    Task<IReadOnlyList<string>> StoredIdsAsync(string user, CancellationToken cancellationToken) =>
+        Task.FromResult(MementoMcp.IdsOnDisk(StorageRoot, user));
 
     /// <summary>The replicas' names.</summary>
     IReadOnlyList<string> Replicas { get; }

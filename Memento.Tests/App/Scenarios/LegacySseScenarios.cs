@@ -17,7 +17,13 @@ public abstract class LegacySseScenarios(IMementoTopology topology)
     {
         var ct = TestContext.Current.CancellationToken;
         SkipUnlessLegacySseIsServed();
-        var affinity = topology.AffinityServerAddress!;
+        if (topology.AffinityServerAddress is null)
+        {
+            Assert.Skip($"{topology.Name} has no ClientIP-affinity route to the replicas (Aspire's proxy balances without affinity); the process fixture runs this.");
+        }
+
+        var affinity = topology.AffinityServerAddress;
+
         var user = MementoMcp.NewUser("sse");
         var marker = "quokka" + Guid.NewGuid().ToString("N")[..8];
         var before = topology.RequestsByReplica(affinity);
@@ -45,6 +51,11 @@ public abstract class LegacySseScenarios(IMementoTopology topology)
     {
         var ct = TestContext.Current.CancellationToken;
         SkipUnlessLegacySseIsServed();
+        if (!topology.BalancesEachRequest)
+        {
+            Assert.Skip($"{topology.Name} balances connections, not requests: whether the stream and the message reach different replicas is chance, so the failure cannot be shown reliably here.");
+        }
+
         var user = MementoMcp.NewUser("sse-rr");
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
@@ -59,14 +70,14 @@ public abstract class LegacySseScenarios(IMementoTopology topology)
         TestContext.Current.TestOutputHelper?.WriteLine($"{topology.Name}: legacy SSE without affinity failed with {failure.GetType().Name}: {failure.Message}");
         // The replica that receives the POST has never seen the session the stream on the other one opened.
         Assert.Contains("Session ID not found", failure.Message);
-        Assert.Empty(MementoMcp.IdsOnDisk(topology.StorageRoot, user));
+        Assert.Empty(await topology.StoredIdsAsync(user, ct));
     }
 
     private void SkipUnlessLegacySseIsServed()
     {
-        if (!topology.LegacySseEnabled || topology.AffinityServerAddress is null)
+        if (!topology.LegacySseEnabled)
         {
-            Assert.Skip($"{topology.Name} serves no legacy SSE behind a ClientIP-affinity route.");
+            Assert.Skip($"{topology.Name} serves no legacy SSE.");
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -14,22 +15,41 @@ public static class MementoMcp
     public const string LegacySsePath = "/sse";
     public const string UserHeader = "X-Memento-User";
 
+    /// <summary>The response header naming the replica that answered (set by every Memento service).</summary>
+    public const string ReplicaHeader = "X-Memento-Replica";
+
     public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    // Responses seen per address (scheme://host:port) and replica, from the header each reply carries.
+    private static readonly ConcurrentDictionary<(string Address, string Replica), int> Served = new();
 
     /// <summary>A user id no other test uses, so scenarios never see each other's memories.</summary>
     public static string NewUser(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
 
     public static async Task<McpClient> ConnectAsync(Uri baseAddress, string user, CancellationToken cancellationToken, HttpTransportMode mode = HttpTransportMode.StreamableHttp)
     {
-        var transport = new HttpClientTransport(new HttpClientTransportOptions
-        {
-            Endpoint = new Uri(baseAddress, mode == HttpTransportMode.Sse ? LegacySsePath : McpPath),
-            TransportMode = mode,
-            Name = "memento-app-scenario",
-            ConnectionTimeout = TimeSpan.FromSeconds(15),
-            AdditionalHeaders = new Dictionary<string, string> { [UserHeader] = user },
-        });
+        var transport = new HttpClientTransport(
+            new HttpClientTransportOptions
+            {
+                Endpoint = new Uri(baseAddress, mode == HttpTransportMode.Sse ? LegacySsePath : McpPath),
+                TransportMode = mode,
+                Name = "memento-app-scenario",
+                ConnectionTimeout = TimeSpan.FromSeconds(15),
+                AdditionalHeaders = new Dictionary<string, string> { [UserHeader] = user },
+            },
+            new HttpClient(new ReplicaRecorder { InnerHandler = new SocketsHttpHandler() }),
+            ownsHttpClient: true);
         return await McpClient.CreateAsync(transport, cancellationToken: cancellationToken).WaitAsync(CallTimeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// How many responses from <paramref name="address"/> each replica has sent so far, as named by their
+    /// <see cref="ReplicaHeader"/>, counted over every client this class connected.
+    /// </summary>
+    public static IReadOnlyDictionary<string, int> RepliesByReplica(Uri address)
+    {
+        var key = address.GetLeftPart(UriPartial.Authority);
+        return Served.Where(p => p.Key.Address == key).ToDictionary(p => p.Key.Replica, p => p.Value, StringComparer.Ordinal);
     }
 
     /// <summary>Calls a tool and returns its structured content; a tool error becomes <see cref="ToolCallFailedException"/>.</summary>
@@ -116,6 +136,9 @@ public static class MementoMcp
             : [];
     }
 
+    internal static void Record(Uri requestUri, string replica) =>
+        Served.AddOrUpdate((requestUri.GetLeftPart(UriPartial.Authority), replica), 1, (_, n) => n + 1);
+
     private static string MemoryId(JsonElement stored)
     {
         if (stored.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
@@ -176,6 +199,21 @@ public static class MementoMcp
         }
 
         return null;
+    }
+}
+
+/// <summary>Counts, per address and replica, the responses that name the replica that sent them.</summary>
+internal sealed class ReplicaRecorder : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Headers.TryGetValues(MementoMcp.ReplicaHeader, out var names) && names.FirstOrDefault() is { Length: > 0 } replica)
+        {
+            MementoMcp.Record(request.RequestUri!, replica);
+        }
+
+        return response;
     }
 }
 

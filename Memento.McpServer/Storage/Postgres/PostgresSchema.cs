@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Memento.McpServer.Storage.Postgres;
+
+/// <summary>
+/// The provider's tables and their migrations. Every replica applies the missing migrations at start-up,
+/// one replica at a time (a session advisory lock per schema), each migration in its own transaction and
+/// recorded in <c>memento_schema_migrations</c>, so starting several replicas at once, or again, is safe.
+/// </summary>
+internal static partial class PostgresSchema
+{
+    /// <summary>How vectors for hybrid ranking are kept: pgvector's <c>vector</c>, or a <c>real[]</c> array when the extension is unavailable.</summary>
+    public enum VectorKind
+    {
+        Array,
+        PgVector,
+    }
+
+    private sealed record Migration(int Version, string Description, Func<NpgsqlConnection, NpgsqlTransaction, ILogger, CancellationToken, Task> Apply);
+
+    private static readonly Migration[] Migrations =
+    [
+        new(1, "memories, users, full-text and tag indexes", (c, t, _, ct) => ExecuteAsync(c, t, """
+            CREATE TABLE IF NOT EXISTS memento_users (
+                user_id text PRIMARY KEY,
+                created timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE TABLE IF NOT EXISTS memento_memories (
+                user_id text NOT NULL,
+                id text NOT NULL,
+                title text NOT NULL,
+                tags text[] NOT NULL DEFAULT '{}',
+                created timestamptz NOT NULL,
+                updated timestamptz NOT NULL,
+                content text NOT NULL,
+                source text,
+                metadata jsonb NOT NULL DEFAULT '{}',
+                content_hash text NOT NULL,
+                content_length integer NOT NULL,
+                content_bytes integer NOT NULL,
+                preview text NOT NULL,
+                search tsvector NOT NULL,
+                deleted_at timestamptz,
+                PRIMARY KEY (user_id, id)
+            );
+            CREATE INDEX IF NOT EXISTS memento_memories_live ON memento_memories (user_id, created DESC, id DESC) WHERE deleted_at IS NULL;
+            CREATE INDEX IF NOT EXISTS memento_memories_hash ON memento_memories (user_id, content_hash) WHERE deleted_at IS NULL;
+            CREATE INDEX IF NOT EXISTS memento_memories_search ON memento_memories USING gin (search);
+            CREATE INDEX IF NOT EXISTS memento_memories_tags ON memento_memories USING gin (tags);
+            CREATE INDEX IF NOT EXISTS memento_memories_trash ON memento_memories (deleted_at) WHERE deleted_at IS NOT NULL;
+            """, ct)),
+        new(2, "vectors for hybrid ranking (pgvector when available, else real[])", AddVectorsAsync),
+    ];
+
+    /// <summary>The highest migration this code knows.</summary>
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Applies the missing migrations; returns how many were applied by this call.</summary>
+    public static async Task<int> MigrateAsync(NpgsqlDataSource dataSource, ILogger logger, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // Held by this session until unlocked (or the connection drops): replicas starting together queue here.
+        await ExecuteAsync(connection, null, "SELECT pg_advisory_lock(hashtextextended('memento-migrations:' || current_schema(), 0))", cancellationToken);
+        try
+        {
+            await ExecuteAsync(connection, null, """
+                CREATE TABLE IF NOT EXISTS memento_schema_migrations (
+                    version integer PRIMARY KEY,
+                    description text NOT NULL,
+                    applied timestamptz NOT NULL DEFAULT now()
+                )
+                """, cancellationToken);
+            var applied = new HashSet<int>();
+            await using (var command = new NpgsqlCommand("SELECT version FROM memento_schema_migrations", connection))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    applied.Add(reader.GetInt32(0));
+                }
+            }
+
+            if (applied.Count > 0 && applied.Max() > LatestVersion)
+            {
+                LogNewerSchema(logger, applied.Max(), LatestVersion);
+            }
+
+            var count = 0;
+            foreach (var migration in Migrations.Where(m => !applied.Contains(m.Version)))
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await migration.Apply(connection, transaction, logger, cancellationToken);
+                await using (var record = new NpgsqlCommand("INSERT INTO memento_schema_migrations (version, description) VALUES ($1, $2)", connection, transaction))
+                {
+                    record.Parameters.AddWithValue(migration.Version);
+                    record.Parameters.AddWithValue(migration.Description);
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                LogMigrationApplied(logger, migration.Version, migration.Description);
+                count++;
+            }
+
+            return count;
+        }
+        finally
+        {
+            await ExecuteAsync(connection, null, "SELECT pg_advisory_unlock(hashtextextended('memento-migrations:' || current_schema(), 0))", CancellationToken.None);
+        }
+    }
+
+    /// <summary>Which kind of vector column the schema holds.</summary>
+    public static async Task<VectorKind> ReadVectorKindAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+            WHERE attrelid = 'memento_memories'::regclass AND attname = 'embedding' AND NOT attisdropped
+            """);
+        var type = await command.ExecuteScalarAsync(cancellationToken) as string;
+        return type is not null && type.StartsWith("vector", StringComparison.Ordinal) ? VectorKind.PgVector : VectorKind.Array;
+    }
+
+    private static async Task AddVectorsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ILogger logger, CancellationToken cancellationToken)
+    {
+        await using (var available = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')", connection, transaction))
+        {
+            if ((bool)(await available.ExecuteScalarAsync(cancellationToken))!)
+            {
+                await transaction.SaveAsync("vector", cancellationToken);
+                try
+                {
+                    await ExecuteAsync(connection, transaction, "CREATE EXTENSION IF NOT EXISTS vector", cancellationToken);
+                    await ExecuteAsync(connection, transaction, "ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding vector", cancellationToken);
+                    LogVectors(logger, "pgvector");
+                    return;
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.FeatureNotSupported or PostgresErrorCodes.UndefinedFile)
+                {
+                    // Azure allows an extension only when azure.extensions lists it; without it, fall back.
+                    await transaction.RollbackAsync("vector", cancellationToken);
+                    LogVectorExtensionRefused(logger, e.MessageText);
+                }
+            }
+        }
+
+        await ExecuteAsync(connection, transaction, """
+            ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding real[];
+            CREATE OR REPLACE FUNCTION memento_cosine(a real[], b real[]) RETURNS double precision
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT CASE WHEN sum(x * x) = 0 OR sum(y * y) = 0 THEN 0
+                                ELSE sum(x * y) / (sqrt(sum(x * x)) * sqrt(sum(y * y))) END
+                    FROM unnest(a, b) AS v(x, y)
+                $$;
+            """, cancellationToken);
+        LogVectors(logger, "real[] arrays (cosine similarity computed in SQL)");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied storage schema migration {Version}: {Description}")]
+    private static partial void LogMigrationApplied(ILogger logger, int version, string description);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database holds schema version {Found}, newer than this server's {Known}; a newer replica migrated it. Serving with the known part of the schema.")]
+    private static partial void LogNewerSchema(ILogger logger, int found, int known);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vectors for hybrid ranking are stored as {Kind}")]
+    private static partial void LogVectors(ILogger logger, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The vector extension is available but could not be created ({Reason}); vectors are stored as real[] arrays instead")]
+    private static partial void LogVectorExtensionRefused(ILogger logger, string reason);
+}

@@ -1,0 +1,131 @@
+using Memento.McpServer.Storage;
+using Memento.McpServer.Storage.Postgres;
+using Memento.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Memento.Tests.Storage;
+
+/// <summary>What only the PostgreSQL provider has: its registration, health and schema migrations.</summary>
+public sealed class PostgresStorageTests(PostgresServer server)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_provider_setting_selects_postgres_which_migrates_at_start_and_reports_ready()
+    {
+        var connectionString = await server.CreateSchemaAsync(Ct);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Memento:Storage:Provider"] = "Postgres",
+            ["ConnectionStrings:memento-db"] = connectionString,
+        });
+        builder.Logging.ClearProviders();
+        builder.AddMementoStorage();
+        using var host = builder.Build();
+
+        await host.StartAsync(Ct);
+        var store = host.Services.GetRequiredService<IMemoryStore>();
+        var postgres = Assert.IsType<PostgresMemoryStore>(store);
+        using var waited = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        waited.CancelAfter(TimeSpan.FromSeconds(60));
+        HealthReport report;
+        do
+        {
+            await Task.Delay(50, waited.Token);
+            report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(waited.Token);
+        }
+        while (report.Status != HealthStatus.Healthy);
+        var stored = await store.StoreAsync("alice", new NewMemory("through the container"), Ct);
+        await host.StopAsync(Ct);
+
+        Assert.True(postgres.SchemaReady);
+        Assert.Contains(report.Entries.Keys, name => name.Contains("postgres", StringComparison.OrdinalIgnoreCase) || name.Contains("npgsql", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("memento-storage-schema", report.Entries.Keys);
+        Assert.Equal(1, await CountAsync(connectionString, $"SELECT count(*) FROM memento_memories WHERE id = '{stored.Memory.Id}'"));
+    }
+
+    [Fact]
+    public void Postgres_without_a_connection_string_stops_the_start_naming_it()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Memento:Storage:Provider"] = "Postgres" });
+        builder.Logging.ClearProviders();
+
+        var error = Assert.ThrowsAny<Exception>(() =>
+        {
+            builder.AddMementoStorage();
+            using var host = builder.Build();
+            host.Services.GetRequiredService<IMemoryStore>();
+        });
+
+        Assert.Contains("memento-db", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_provider_stops_the_start_naming_the_setting()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Memento:Storage:Provider"] = "Cassandra" });
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddMementoStorage());
+
+        Assert.Contains("Memento:Storage:Provider", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replicas_starting_at_once_apply_each_migration_exactly_once()
+    {
+        var connectionString = await server.CreateSchemaAsync(Ct);
+        var dataSources = Enumerable.Range(0, 6).Select(_ => NpgsqlDataSource.Create(connectionString)).ToList();
+        try
+        {
+            var applied = await Task.WhenAll(dataSources.Select(d => Task.Run(() => PostgresSchema.MigrateAsync(d, NullLogger.Instance, Ct), Ct))).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            var again = await PostgresSchema.MigrateAsync(dataSources[0], NullLogger.Instance, Ct);
+
+            Assert.Equal(PostgresSchema.LatestVersion, applied.Sum());
+            Assert.Equal(0, again);
+            Assert.Equal(PostgresSchema.LatestVersion, await CountAsync(connectionString, "SELECT count(DISTINCT version) FROM memento_schema_migrations"));
+            Assert.Equal(PostgresSchema.LatestVersion, await CountAsync(connectionString, "SELECT count(*) FROM memento_schema_migrations"));
+            // This machine's PostgreSQL has no pgvector: the documented fallback is what runs here.
+            var kind = await PostgresSchema.ReadVectorKindAsync(dataSources[0], Ct);
+            Assert.Equal(await ExtensionAvailableAsync(connectionString) ? PostgresSchema.VectorKind.PgVector : PostgresSchema.VectorKind.Array, kind);
+        }
+        finally
+        {
+            foreach (var dataSource in dataSources)
+            {
+                await dataSource.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_is_storage_unavailable()
+    {
+        var port = new NpgsqlConnectionStringBuilder(server.ConnectionString.Length > 0 ? server.ConnectionString : "Host=127.0.0.1") { Port = 1, Timeout = 2 };
+        await using var dataSource = NpgsqlDataSource.Create(port.ConnectionString);
+        var store = new PostgresMemoryStore(dataSource, new StorageOptions(), new PostgresStorageOptions(), new McpServer.Search.SearchOptions(), NullLogger<PostgresMemoryStore>.Instance);
+
+        var error = await Assert.ThrowsAsync<StorageUnavailableException>(() => store.StoreAsync("alice", new NewMemory("x"), Ct));
+
+        Assert.Contains("cannot be reached", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(Ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<bool> ExtensionAvailableAsync(string connectionString) =>
+        await CountAsync(connectionString, "SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'") > 0;
+}

@@ -146,54 +146,50 @@ internal sealed partial class ReplicaProbeMonitor(ResourceNotificationService no
 
     private async Task ProbeAsync(ProjectResource resource, string resourceId, Uri address, EndpointProbeAnnotation[] probes, Probing probing)
     {
-        var ct = probing.Cancellation.Token;
         var readiness = probes.FirstOrDefault(p => p.Type == ProbeType.Readiness);
         var liveness = probes.FirstOrDefault(p => p.Type == ProbeType.Liveness);
-        var failures = new Dictionary<ProbeType, int>();
-        var next = new Dictionary<ProbeType, DateTime>();
 
         // Not ready until the first readiness probe passes, as in Kubernetes.
         await PublishAsync(resource, resourceId, [Pending(ReplicaHealth.ReadinessReport, readiness), Pending(ReplicaHealth.LivenessReport, liveness)]);
-        while (!ct.IsCancellationRequested)
+
+        // Each probe on its own clock, as the kubelet runs them: a probe that waits out its timeout does not
+        // delay the other one.
+        await Task.WhenAll(
+            readiness is null ? Task.CompletedTask : ProbeLoopAsync(resource, resourceId, address, readiness, ReplicaHealth.ReadinessReport, healthy => probing.Ready = healthy, () => probing.Ready, probing.Cancellation.Token),
+            liveness is null ? Task.CompletedTask : ProbeLoopAsync(resource, resourceId, address, liveness, ReplicaHealth.LivenessReport, healthy => probing.Alive = healthy, () => probing.Alive, probing.Cancellation.Token));
+    }
+
+    private async Task ProbeLoopAsync(
+        ProjectResource resource, string resourceId, Uri address, EndpointProbeAnnotation probe, string reportName,
+        Action<bool> setHealthy, Func<bool> wasHealthy, CancellationToken ct)
+    {
+        var failures = 0;
+        using var period = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, probe.PeriodSeconds)));
+        do
         {
-            var reports = new List<HealthReportSnapshot>();
-            foreach (var (probe, name) in new[] { (readiness, ReplicaHealth.ReadinessReport), (liveness, ReplicaHealth.LivenessReport) })
+            var (passed, detail) = await ProbeOnceAsync(_http, new Uri(address, probe.Path), TimeSpan.FromSeconds(Math.Max(1, probe.TimeoutSeconds)), ct);
+            if (ct.IsCancellationRequested)
             {
-                if (probe is null || next.GetValueOrDefault(probe.Type) > DateTime.UtcNow)
-                {
-                    continue;
-                }
-
-                next[probe.Type] = DateTime.UtcNow.AddSeconds(Math.Max(1, probe.PeriodSeconds));
-                var (passed, detail) = await ProbeOnceAsync(_http, new Uri(address, probe.Path), TimeSpan.FromSeconds(Math.Max(1, probe.TimeoutSeconds)), ct);
-                failures[probe.Type] = passed ? 0 : failures.GetValueOrDefault(probe.Type) + 1;
-                var wasHealthy = probe.Type == ProbeType.Readiness ? probing.Ready : probing.Alive;
-                var healthy = passed || (wasHealthy && failures[probe.Type] < Math.Max(1, probe.FailureThreshold));
-                if (probe.Type == ProbeType.Readiness)
-                {
-                    probing.Ready = healthy;
-                }
-                else
-                {
-                    probing.Alive = healthy;
-                }
-
-                reports.Add(new HealthReportSnapshot(name, healthy ? HealthStatus.Healthy : HealthStatus.Unhealthy, detail, null) { LastRunAt = DateTime.UtcNow });
+                return;
             }
 
-            if (reports.Count > 0)
-            {
-                await PublishAsync(resource, resourceId, reports);
-            }
+            failures = passed ? 0 : failures + 1;
+            var healthy = passed || (wasHealthy() && failures < Math.Max(1, probe.FailureThreshold));
+            setHealthy(healthy);
+            await PublishAsync(resource, resourceId, [new HealthReportSnapshot(reportName, healthy ? HealthStatus.Healthy : HealthStatus.Unhealthy, detail, null) { LastRunAt = DateTime.UtcNow }]);
+        }
+        while (await WaitForNextAsync(period, ct));
+    }
 
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ct);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+    private static async Task<bool> WaitForNextAsync(PeriodicTimer period, CancellationToken ct)
+    {
+        try
+        {
+            return await period.WaitForNextTickAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

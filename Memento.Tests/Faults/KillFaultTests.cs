@@ -23,12 +23,14 @@ public sealed class KillFaultTests
             KillEvery = TimeSpan.FromSeconds(1),
             MinimumKills = 3,
             Writes = 200,
-            Duration = TimeSpan.FromSeconds(30),
+            // The run ends as soon as it has 200 acknowledged stores and 3 kills (seconds on an idle machine);
+            // the duration and the deadline only bound a machine so loaded that it gets there slowly or hangs.
+            Duration = TimeSpan.FromSeconds(120),
         };
         using var log = new TestOutputWriter();
         // The run disposes its replicas when cancelled, so a hang cannot leave processes behind.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(58));
+        deadline.CancelAfter(TimeSpan.FromSeconds(300));
 
         var report = await new KillFault(options, log).RunAsync(deadline.Token);
 

@@ -50,6 +50,9 @@ public abstract class AppHostTopology(bool legacySse = false) : IMementoTopology
 
     public IReadOnlyList<string> Replicas => _replicas;
 
+    /// <summary>Each replica's OpenTelemetry <c>service.instance.id</c>, as its telemetry and its replica header name it.</summary>
+    public IReadOnlyCollection<string> ReplicaInstanceIds => [.. _replicaIds.Keys];
+
     /// <summary>The started app, for tests that look at its resources directly.</summary>
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not been started.");
 
@@ -64,6 +67,7 @@ public abstract class AppHostTopology(bool legacySse = false) : IMementoTopology
                 "Memento:Http:EnableLegacySse=" + (legacySse ? "true" : ""),
             ],
             ct);
+        await ConfigureAsync(appHost, ct);
         _app = await appHost.BuildAsync(ct).WaitAsync(StartTimeout, ct);
         await _app.StartAsync(ct).WaitAsync(StartTimeout, ct);
 
@@ -73,6 +77,12 @@ public abstract class AppHostTopology(bool legacySse = false) : IMementoTopology
         ServerAddress = _app.GetEndpoint(ServerResource, "http");
         ChatAddress = _app.GetEndpoint(ChatResource, "http");
     }
+
+    /// <summary>Changes the AppHost's model before it is built (e.g. where its resources send telemetry).</summary>
+    protected virtual ValueTask ConfigureAsync(IDistributedApplicationTestingBuilder appHost, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Releases what <see cref="ConfigureAsync"/> started, after the app has stopped.</summary>
+    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
 
     /// <summary>Each replica is its own resource instance (its own resource id) under the <c>mcpserver</c> resource.</summary>
     public async Task<int> WaitForHealthyReplicasAsync(CancellationToken cancellationToken)
@@ -163,6 +173,7 @@ public abstract class AppHostTopology(bool legacySse = false) : IMementoTopology
             await _app.DisposeAsync();
         }
 
+        await DisposeCoreAsync();
         try
         {
             _storage.Delete(recursive: true);

@@ -110,6 +110,8 @@ public sealed class PostgresStorageCommandsTests(PostgresServer server)
         Assert.Equal(original, Snapshot(back.Path));
         Assert.Equal(4, original.Keys.Count(k => k.Contains("/.trash/", StringComparison.Ordinal)));
         Assert.Equal(["alice", "bob", "carol.smith"], await database.Store.ListUsersAsync(Ct));
+        // With the server's default settings (the local model), every live memory copied in has its vector for ranking by meaning.
+        Assert.Equal((26L, 26L), await CountAsync(database.ConnectionString, "count(*) FILTER (WHERE deleted_at IS NULL)", "count(embedding)"));
     }
 
     [Fact]
@@ -140,6 +142,15 @@ public sealed class PostgresStorageCommandsTests(PostgresServer server)
         await using var command = dataSource.CreateCommand("SELECT string_agg(search::text, ' ') FROM memento_memories WHERE user_id = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = user });
         return (string)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private static async Task<(long, long)> CountAsync(string connectionString, string first, string second)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var command = dataSource.CreateCommand($"SELECT {first}, {second} FROM memento_memories");
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        await reader.ReadAsync(Ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Every memory file under a root (live and trash), by path relative to it, as bytes.</summary>

@@ -130,14 +130,6 @@ public static class MementoCommandLine
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
         try
         {
-            // PostgreSQL keeps a memory's vector in its row, computed when the row is written: what is copied into the
-            // database gets it now, from the model the server is configured with, or searches by meaning would miss it.
-            var provider = builder.Configuration.GetValue<StorageProvider?>($"{StorageOptions.SectionName}:{nameof(StorageOptions.Provider)}");
-            if ((command == "import" && provider == StorageProvider.Postgres) || moveTo == "postgres")
-            {
-                builder.AddMementoEmbeddings();
-            }
-
             builder.AddMementoStorage();
             using var host = builder.Build();
             var options = host.Services.GetRequiredService<IOptions<StorageOptions>>().Value;

@@ -22,7 +22,7 @@ public sealed record ChatClientOptions
 
     /// <summary>The user whose memories this client works with; sent as <c>X-Memento-User</c> when no credentials are configured (with credentials the server takes the user from them).</summary>
     [Required]
-    [RegularExpression(@"\A[a-z0-9][a-z0-9._-]{0,63}\z", ErrorMessage = "Memento:Chat:User must be lower-case letters, digits, '.', '_' or '-' (at most 64).")]
+    [UserId(ErrorMessage = "Memento:Chat:User must be a valid user id: " + UserIdRule.Description + ".")]
     public string User { get; init; } = "default";
 
     /// <summary>An API key for a server with <c>ApiKey</c> authentication, sent as <c>Authorization: Bearer</c>.</summary>

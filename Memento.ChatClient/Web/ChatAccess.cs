@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Memento.ChatClient.Agent;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Memento.ChatClient.Web;
@@ -43,41 +42,17 @@ internal sealed partial class ChatAccess(RequestDelegate next, IOptions<ChatClie
     }
 
     /// <summary>Stops the web host at start-up when it listens beyond loopback with no access key and no explicit consent.</summary>
-    internal sealed partial class ListenGuard(IServer server, IOptions<ChatClientOptions> options, ILogger<ListenGuard> logger) : IHostedLifecycleService
+    internal sealed partial class ListenGuard(IServer server, IOptions<ChatClientOptions> options, ILogger<ListenGuard> logger) : AnonymousNetworkGuard(server)
     {
-        public Task StartedAsync(CancellationToken cancellationToken)
-        {
-            if (options.Value.AccessKeyHash is not null)
-            {
-                return Task.CompletedTask;
-            }
+        protected override bool RequiresAuthentication => options.Value.AccessKeyHash is not null;
 
-            var exposed = (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Where(a => !ListenAddress.IsLoopback(a)).ToList();
-            if (exposed.Count == 0)
-            {
-                return Task.CompletedTask;
-            }
+        protected override bool AllowsAnonymousNetwork => options.Value.AllowAnonymousNetwork;
 
-            if (!options.Value.AllowAnonymousNetwork)
-            {
-                throw new InvalidOperationException(
-                    $"The chat page listens on {string.Join(", ", exposed)}, beyond loopback, without Memento:Chat:AccessKeyHash: anyone who reaches it could read and change the memories it uses. " +
-                    "Set Memento:Chat:AccessKeyHash, listen on 127.0.0.1, or set Memento:Chat:AllowAnonymousNetwork=true to accept that.");
-            }
+        protected override string RefusalMessage(string addresses) =>
+            $"The chat page listens on {addresses}, beyond loopback, without Memento:Chat:AccessKeyHash: anyone who reaches it could read and change the memories it uses. " +
+            "Set Memento:Chat:AccessKeyHash, listen on 127.0.0.1, or set Memento:Chat:AllowAnonymousNetwork=true to accept that.";
 
-            LogAnonymousNetwork(logger, string.Join(", ", exposed));
-            return Task.CompletedTask;
-        }
-
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        protected override void WarnAnonymousNetwork(string addresses) => LogAnonymousNetwork(logger, addresses);
 
         [LoggerMessage(Level = LogLevel.Warning,
             Message = "The chat page listens on {Addresses} without an access key (Memento:Chat:AllowAnonymousNetwork=true): anyone who can reach it can use its memories.")]

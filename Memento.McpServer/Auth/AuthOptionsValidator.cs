@@ -27,7 +27,7 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
 
                 if (!UserIds.IsValid(key.User))
                 {
-                    failures.Add($"{prefix}:ApiKeys:{i}:User must be a valid user id ({UserIds.Pattern}, no '..', not ending in '.', not a reserved device name such as CON).");
+                    failures.Add($"{prefix}:ApiKeys:{i}:User must be a valid user id: {UserIdRule.Description}.");
                 }
             }
         }

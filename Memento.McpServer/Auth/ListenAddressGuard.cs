@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Memento.McpServer.Auth;
@@ -10,41 +9,17 @@ namespace Memento.McpServer.Auth;
 /// <c>Memento:Auth:AllowAnonymousNetwork</c> says that is intended (then it warns).
 /// </summary>
 internal sealed partial class ListenAddressGuard(IServer server, IOptions<AuthOptions> auth, ILogger<ListenAddressGuard> logger)
-    : IHostedLifecycleService
+    : AnonymousNetworkGuard(server)
 {
-    public Task StartedAsync(CancellationToken cancellationToken)
-    {
-        if (auth.Value.Mode != AuthMode.None)
-        {
-            return Task.CompletedTask;
-        }
+    protected override bool RequiresAuthentication => auth.Value.Mode != AuthMode.None;
 
-        var exposed = (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Where(a => !ListenAddress.IsLoopback(a)).ToList();
-        if (exposed.Count == 0)
-        {
-            return Task.CompletedTask;
-        }
+    protected override bool AllowsAnonymousNetwork => auth.Value.AllowAnonymousNetwork;
 
-        if (!auth.Value.AllowAnonymousNetwork)
-        {
-            throw new InvalidOperationException(
-                $"Memento:Auth:Mode is None but the server listens on {string.Join(", ", exposed)}, beyond loopback. " +
-                "Set Memento:Auth:Mode to ApiKey or Jwt, listen on 127.0.0.1, or set Memento:Auth:AllowAnonymousNetwork=true to accept that anyone who can reach the port can read every user's memories.");
-        }
+    protected override string RefusalMessage(string addresses) =>
+        $"Memento:Auth:Mode is None but the server listens on {addresses}, beyond loopback. " +
+        "Set Memento:Auth:Mode to ApiKey or Jwt, listen on 127.0.0.1, or set Memento:Auth:AllowAnonymousNetwork=true to accept that anyone who can reach the port can read every user's memories.";
 
-        LogAnonymousNetwork(string.Join(", ", exposed));
-        return Task.CompletedTask;
-    }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override void WarnAnonymousNetwork(string addresses) => LogAnonymousNetwork(addresses);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Authentication is off (Memento:Auth:Mode=None) and the server listens on {Addresses}: anyone who can reach it can read and change every user's memories.")]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Memento.McpServer.Tools;
 using Microsoft.Extensions.Options;
 
 namespace Memento.McpServer.Auth;
@@ -145,7 +146,7 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         object? id = null;
-        string? paramsShape = null;
+        string? paramsProblem = null;
         try
         {
             while (reader.Read())
@@ -176,9 +177,9 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
                                 _ => null,
                             };
                         }
-                        else if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.Null))
+                        else
                         {
-                            paramsShape = reader.TokenType == JsonTokenType.StartArray ? "a JSON array" : "a single value";
+                            paramsProblem = RequestShape.ParamsProblem(reader.TokenType);
                         }
                     }
                 }
@@ -193,7 +194,7 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HttpOptions> h
             return null;
         }
 
-        return paramsShape is null ? null : new BodyProblem(InvalidParams, $"'params' must be a JSON object; got {paramsShape}.", id);
+        return paramsProblem is null ? null : new BodyProblem(InvalidParams, paramsProblem, id);
     }
 
     /// <summary>Answers a JSON-RPC request with an error (HTTP 200, like any other JSON-RPC answer), keeping its id.</summary>

@@ -4,12 +4,9 @@ using Memento.McpServer.Storage;
 
 namespace Memento.McpServer.Auth;
 
-/// <summary>The rules for user ids (DESIGN.md section 3): they name folders, so nothing else gets through.</summary>
+/// <summary>User ids on the server: the shared rule (<see cref="UserIdRule"/>; they name folders, so nothing else gets through) and the mapping from a token's subject.</summary>
 public static class UserIds
 {
-    /// <summary>The pattern every user id matches, anchored with <c>\A</c>/<c>\z</c> (a <c>$</c> would let a trailing newline through).</summary>
-    public const string Pattern = @"\A[a-z0-9][a-z0-9._-]{0,63}\z";
-
     /// <summary>The user when none is named (local mode only).</summary>
     public const string Default = "default";
 

@@ -1,6 +1,10 @@
 using Memento.McpServer.Auth;
 using Memento.McpServer.Storage;
+using Memento.McpServer.Tools;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -158,6 +162,10 @@ public static class MementoCommandLine
         builder.AddMementoStorage();
 
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: true)).WithStdioServerTransport();
+        // The SDK's stdio transport, behind the check of each request's shape that the HTTP request guard makes on the body.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ITransport>(services => new ShapeCheckedTransport(
+            new StdioServerTransport(services.GetRequiredService<IOptions<McpServerOptions>>().Value, services.GetService<ILoggerFactory>()),
+            services.GetRequiredService<ILogger<ShapeCheckedTransport>>())));
 
         return builder.Build();
     }

@@ -6,13 +6,6 @@ namespace Memento.McpServer.Storage;
 /// <summary>The checks every user id, memory id and memory passes before it reaches a path or a file.</summary>
 internal static partial class MemoryRules
 {
-    private static readonly HashSet<string> ReservedUserIds = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "con", "prn", "aux", "nul", "clock$",
-        "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9",
-        "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
-    };
-
     /// <summary>Throws <see cref="MemoryValidationException"/> unless <paramref name="user"/> is a safe user id.</summary>
     public static string ValidateUser(string? user)
     {
@@ -29,16 +22,12 @@ internal static partial class MemoryRules
         return user;
     }
 
-    /// <summary>The one rule for user ids: the pattern (matched to the very end: no trailing newline), no <c>..</c>, no final <c>.</c>, no device name.</summary>
-    public static bool IsValidUser(string user) =>
-        UserPattern().IsMatch(user)
-        && !user.Contains("..", StringComparison.Ordinal)
-        && !user.EndsWith('.')
-        && !ReservedUserIds.Contains(user.Split('.')[0]);
+    /// <summary>The one rule for user ids, shared with the chat client (<see cref="UserIdRule"/>).</summary>
+    public static bool IsValidUser(string user) => UserIdRule.IsValid(user);
 
     /// <summary>The one wording for a user id that breaks the rule; it shows a short, printable prefix of the input only.</summary>
     public static string InvalidUserMessage(string user) =>
-        $"'{Printable(user, 40)}' is not a valid user id: use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, without '..' and not ending with '.'.";
+        $"'{Printable(user, 40)}' is not a valid user id: use {UserIdRule.Description}.";
 
     /// <summary>Throws <see cref="MemoryValidationException"/> unless <paramref name="id"/> can name a memory file.</summary>
     public static string ValidateId(string? id)
@@ -234,10 +223,6 @@ internal static partial class MemoryRules
     private static bool HasControl(string text) => text.Any(char.IsControl);
 
     private static string Printable(string text, int max = 80) => Errors.LogText.Escape(text, max);
-
-    // \A and \z anchor at the very start and end: '$' would also match before a final newline.
-    [GeneratedRegex(Auth.UserIds.Pattern, RegexOptions.CultureInvariant)]
-    private static partial Regex UserPattern();
 
     [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,127}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();

@@ -46,9 +46,9 @@ internal static class ProtocolShapeFilter
             throw new McpProtocolException($"Method '{LogText.Escape(method, 60)}' is not available.", McpErrorCode.MethodNotFound);
         }
 
-        if (request.Params is not (null or JsonObject))
+        if (RequestShape.ParamsProblem(request.Params) is { } problem)
         {
-            throw new McpProtocolException($"'params' of '{method}' must be a JSON object; got {Describe(request.Params)}.", McpErrorCode.InvalidParams);
+            throw new McpProtocolException(problem, McpErrorCode.InvalidParams);
         }
 
         var parameters = request.Params as JsonObject;
@@ -63,7 +63,7 @@ internal static class ProtocolShapeFilter
                 if (parameters!["arguments"] is not (null or JsonObject))
                 {
                     throw new McpProtocolException(
-                        $"'params.arguments' of '{method}' must be a JSON object of argument names and values; got {Describe(parameters["arguments"])}.",
+                        $"'params.arguments' of '{method}' must be a JSON object of argument names and values; got {RequestShape.Describe(parameters["arguments"])}.",
                         McpErrorCode.InvalidParams);
                 }
 
@@ -82,7 +82,7 @@ internal static class ProtocolShapeFilter
 
                 if (parameters!["arguments"] is not (null or JsonObject))
                 {
-                    throw new McpProtocolException($"'params.arguments' of '{method}' must be a JSON object; got {Describe(parameters["arguments"])}.", McpErrorCode.InvalidParams);
+                    throw new McpProtocolException($"'params.arguments' of '{method}' must be a JSON object; got {RequestShape.Describe(parameters["arguments"])}.", McpErrorCode.InvalidParams);
                 }
 
                 MemoryPrompts.CheckArguments(prompt, parameters["arguments"] as JsonObject);
@@ -94,12 +94,4 @@ internal static class ProtocolShapeFilter
         parameters?[property] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0
             ? text
             : throw new McpProtocolException($"'params.{property}' of '{method}' must be a non-empty string.", McpErrorCode.InvalidParams);
-
-    private static string Describe(JsonNode? node) => node switch
-    {
-        JsonArray => "a JSON array",
-        JsonObject => "a JSON object",
-        null => "null",
-        _ => "a single value",
-    };
 }

@@ -94,8 +94,10 @@ public sealed class HardeningTests
     [Fact]
     public async Task An_anonymous_caller_cannot_escape_the_rate_limit_by_naming_another_user_in_each_request()
     {
+        // Both limits at 3, so a limiter keyed on the named user would let each of the five through.
         await using var server = McpServerHost.Start(new Dictionary<string, string?>
         {
+            ["Memento:Http:RateLimitPermits"] = "3",
             ["Memento:Http:LoopbackRateLimitPermits"] = "3",
             ["Memento:Http:RateLimitWindow"] = "00:10:00",
         });

@@ -1,7 +1,12 @@
 using Memento.ChatClient.Agent;
 using Memento.ChatClient.Mcp;
+using Memento.ChatClient;
 using Memento.ChatClient.Providers;
+using Memento.McpServer.Auth;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Memento.Tests.Chat;
 
@@ -76,6 +81,40 @@ public sealed class ChatConfigurationTests
         Assert.Contains("restore_memory", prompt);
         Assert.Contains("\"change X to Y in <memory>\" edits only that part", prompt);
         Assert.Contains("only English is supported for now", prompt);
+    }
+
+    [Theory]
+    [InlineData("bob\n", false)]
+    [InlineData("a..b", false)]
+    [InlineData("bob.", false)]
+    [InlineData("con", false)]
+    [InlineData("com1.notes", false)]
+    [InlineData("Bob", false)]
+    [InlineData("alice", true)]
+    [InlineData("a.b_c-1", true)]
+    public void The_chat_client_holds_its_user_id_to_the_servers_rule(string user, bool valid)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Memento:Chat:User"] = user,
+            ["Memento:Chat:Provider"] = "offline",
+            ["Memento:Chat:ServerUrl"] = "http://127.0.0.1:9/mcp",
+        });
+        builder.AddMementoChatCore();
+        using var host = builder.Build();
+
+        var error = Record.Exception(() => host.Services.GetRequiredService<IOptions<ChatClientOptions>>().Value);
+
+        Assert.Equal(valid, UserIds.IsValid(user));
+        if (valid)
+        {
+            Assert.Null(error);
+        }
+        else
+        {
+            Assert.Contains("Memento:Chat:User must be a valid user id", Assert.IsType<OptionsValidationException>(error).Message, StringComparison.Ordinal);
+        }
     }
 
     private static IConfiguration Configuration(string settings) => new ConfigurationBuilder()

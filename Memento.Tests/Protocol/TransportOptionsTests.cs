@@ -1,6 +1,7 @@
 using System.Net;
 using Memento.McpServer.Auth;
 using Memento.Tests.Auth;
+using Memento.Tests.Infrastructure;
 using Memento.Tests.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,28 @@ public sealed class TransportOptionsTests
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<HttpOptions>>().Value);
 
         Assert.Contains("RequestTimeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_stdio_server_process_refuses_to_start_with_an_invalid_http_limit()
+    {
+        using var storage = new TempDirectory();
+        await using var stdio = await ServiceProcess.StartAsync(
+            "Memento.McpServer",
+            new Dictionary<string, string?>
+            {
+                ["Memento__Storage__Root"] = storage.Path,
+                ["Memento__Http__RequestTimeout"] = "00:00:00",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+            },
+            args: ["--stdio"],
+            waitForListening: false);
+
+        // A stdio server that ignored Memento:Http would wait for its client on stdin instead of exiting.
+        var exitCode = await stdio.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(stdio.Output, line => line.Contains("RequestTimeout", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Memento.Tests.Infrastructure;
 using Memento.Tests.Tools;
 using ModelContextProtocol.Client;
@@ -62,6 +63,58 @@ public sealed class TransportTests
         // Any stray stdout line would have broken the protocol above; the logs went to stderr instead.
         Assert.Contains(stderr, line => line.Contains(storage.Path, StringComparison.Ordinal));
         Assert.True(File.Exists(Path.Combine(storage.Path, "default", id + ".md")));
+    }
+
+    [Fact]
+    public async Task Stdio_answers_a_request_of_the_wrong_shape_with_invalid_params_and_the_message_http_gives()
+    {
+        using var storage = new TempDirectory();
+        await using var stdio = await ServiceProcess.StartAsync(
+            "Memento.McpServer",
+            new Dictionary<string, string?> { ["Memento__Storage__Root"] = storage.Path, ["DOTNET_ENVIRONMENT"] = "Production" },
+            args: ["--stdio"],
+            waitForListening: false);
+        await using var server = McpServerHost.Start();
+        using var http = server.CreateHttpClient();
+        var timeout = TimeSpan.FromSeconds(60);
+
+        await stdio.WriteLineAsync("""{"jsonrpc":"2.0","id":100,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""");
+        await StdioAnswerAsync(stdio, 100, timeout);
+        await stdio.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized"}""");
+        // A notification has no answer; one of the wrong shape is dropped without an error-level log.
+        await stdio.WriteLineAsync("""{"jsonrpc":"2.0","method":"notifications/initialized","params":[1]}""");
+
+        string[] wrongShapes =
+        [
+            """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["store_memory",{"content":"x"}]}""",
+            """{"jsonrpc":"2.0","id":2,"method":"tools/list","params":"all"}""",
+            """{"jsonrpc":"2.0","id":3,"method":"resources/read","params":7}""",
+            """{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"store_memory","arguments":["x"]}}""",
+        ];
+        for (var i = 0; i < wrongShapes.Length; i++)
+        {
+            await stdio.WriteLineAsync(wrongShapes[i]);
+            var overStdio = await StdioAnswerAsync(stdio, i + 1, timeout);
+            var overHttp = await ProtocolTests.PostJsonAsync(http, wrongShapes[i]);
+
+            Assert.True(overStdio.TryGetProperty("error", out var error), $"{wrongShapes[i]} -> {overStdio}");
+            Assert.Equal(-32602, error.GetProperty("code").GetInt32());
+            Assert.Equal(overHttp.GetProperty("error").GetProperty("message").GetString(), error.GetProperty("message").GetString());
+        }
+
+        await stdio.WriteLineAsync("""{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"store_memory","arguments":{"content":"Still healthy after the wrong shapes"}}}""");
+        var stored = await StdioAnswerAsync(stdio, 9, timeout);
+        Assert.False(stored.GetProperty("result").TryGetProperty("isError", out var isError) && isError.GetBoolean(), stored.ToString());
+        Assert.Single(Directory.GetFiles(Path.Combine(storage.Path, "default"), "*.md"));
+        Assert.DoesNotContain(stdio.Output, line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
+        Assert.DoesNotContain(stdio.Output, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    /// <summary>The server's stdout line answering request <paramref name="id"/> (the SDK writes the id and version last).</summary>
+    private static async Task<JsonElement> StdioAnswerAsync(ServiceProcess stdio, int id, TimeSpan timeout)
+    {
+        var line = await stdio.WaitForOutputAsync(new Regex($$"""^\{.*"id":{{id}},"jsonrpc":"2\.0"\}$"""), timeout);
+        return JsonDocument.Parse(line).RootElement.Clone();
     }
 
     [Theory]

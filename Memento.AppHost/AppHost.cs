@@ -54,6 +54,14 @@ var chat = builder.AddProject<Projects.Memento_ChatClient>("chat", launchProfile
 if (openai is not null)
 {
     chat.WithReference(openai);
+    // The same connection serves the server's embeddings when Memento:Search:Embeddings is "azure";
+    // otherwise the server ranks by meaning with its local model and ignores it.
+    mcpServer.WithReference(openai);
+}
+
+if (builder.Configuration["Memento:Search:Embeddings"] is { Length: > 0 } embeddings)
+{
+    mcpServer.WithEnvironment("Memento__Search__Embeddings", embeddings);
 }
 
 try

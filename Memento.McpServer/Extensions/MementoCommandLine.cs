@@ -159,6 +159,7 @@ public static class MementoCommandLine
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.AddServiceDefaults();
+        builder.AddMementoEmbeddings();
         builder.AddMementoStorage();
 
         builder.Services.AddMementoMcp(new TransportKind(IsStdio: true)).WithStdioServerTransport();

@@ -20,6 +20,7 @@ public static class MementoServerExtensions
     public static WebApplicationBuilder AddMementoServer(this WebApplicationBuilder builder)
     {
         builder.UseLocalDefaultUrlWhenUnset(LocalDefaultUrl);
+        builder.AddMementoEmbeddings();
         builder.AddMementoStorage();
         builder.AddMementoIdentity();
 

@@ -38,9 +38,9 @@ public sealed class MemorySearch(SearchOptions options, MemoryEmbeddings embeddi
         if (await embeddings.ForQueryAsync(query.Text, cancellationToken) is { } vector)
         {
             var depth = Math.Max(options.HybridCandidates, offset + take);
-            var lexical = await index.MatchAsync(terms, everyWord: false, query, 0, depth, cancellationToken);
-            var semantic = await index.NearestAsync(vector, query, depth, cancellationToken);
-            hits = [.. HybridRanking.Fuse(lexical, semantic, options.FusionK).Skip(offset).Take(take)];
+            var lexical = await index.MatchAsync(terms, everyWord: options.FuseEveryWordOnly, query, 0, depth, cancellationToken);
+            var semantic = (await index.NearestAsync(vector, query, depth, cancellationToken)).Where(s => s.Similarity >= options.MinSimilarity).ToList();
+            hits = [.. HybridRanking.Fuse(lexical, semantic, options.FusionK, options.SemanticWeight).Skip(offset).Take(take)];
             everyWord = false;
         }
         else

@@ -52,9 +52,12 @@ internal static class AtomicFile
     /// had already removed it, the new one is kept under a temporary name and put in place by the next
     /// reader or the cleanup.
     /// </summary>
-    public static void WriteAllText(IFileSystem fileSystem, string path, string text, bool flushToDisk, TimeSpan? replaceBudget = null)
+    public static void WriteAllText(IFileSystem fileSystem, string path, string text, bool flushToDisk, TimeSpan? replaceBudget = null) =>
+        WriteAllBytes(fileSystem, path, Utf8NoBom.GetBytes(text), flushToDisk, replaceBudget);
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/>, as <see cref="WriteAllText(IFileSystem, string, string, bool, TimeSpan?)"/> does.</summary>
+    public static void WriteAllBytes(IFileSystem fileSystem, string path, byte[] bytes, bool flushToDisk, TimeSpan? replaceBudget = null)
     {
-        var bytes = Utf8NoBom.GetBytes(text);
         var hash = Hash(bytes);
         var temp = Path.Combine(Path.GetDirectoryName(path)!, $"{TempPrefix}{Path.GetFileName(path)}.{RandomSuffix()}.{hash}");
         try

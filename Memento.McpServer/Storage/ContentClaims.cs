@@ -68,6 +68,7 @@ internal sealed class ContentClaims(MemoryFiles files, ReplicaFreshness freshnes
         {
             MemoryFiles.Delete(shard.Directory, stored.Id);
             shard.Index.Remove(stored.Id);
+            shard.Vectors?.Remove(stored.Id);
             indexer.RecordChange(shard, stored.Id, deleted: true);
         }
         finally

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Memento.McpServer.Embeddings;
 using Memento.McpServer.Search;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -27,13 +28,15 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
     private readonly ReplicaFreshness _freshness;
     private readonly ContentClaims _claims;
     private readonly MemorySearch _search;
+    private readonly MemoryEmbeddings _embeddings;
 
     public FileMemoryStore(
         StorageOptions options,
         SearchOptions search,
         ILogger<FileMemoryStore> logger,
         TimeProvider? time = null,
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null)
+        IEmbeddingGenerator<string, Embedding<float>>? embeddings = null,
+        IVectorStore? vectorStore = null)
     {
         _options = options;
         _time = time ?? TimeProvider.System;
@@ -48,9 +51,11 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
         Directory.CreateDirectory(Root);
         InstanceId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-        var vectors = new MemoryEmbeddings(search.Embeddings ? embeddings : null);
+        _embeddings = new MemoryEmbeddings(
+            search.Embeddings != EmbeddingProvider.Off ? embeddings : null, vectorStore ?? new FileVectorStore(Root), search, _time, logger);
+        var vectors = _embeddings;
         _files = new MemoryFiles(Root, options, _time, logger);
-        _shards = new UserShards(Root, IndexDirectory, InstanceId, options, _time);
+        _shards = new UserShards(Root, IndexDirectory, InstanceId, options, _time, vectors.NewVectorSet);
         _indexer = new ShardIndexer(_files, vectors, logger);
         _freshness = new ReplicaFreshness(options, _time, InstanceId, _files, _indexer, () => _shards.Disposed);
         _claims = new ContentClaims(_files, _freshness, _indexer);
@@ -68,6 +73,9 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
 
     /// <summary>Whether searches fuse BM25 with embeddings.</summary>
     public bool HybridSearch => _search.Hybrid;
+
+    /// <summary>The embedding side: the model id, query cache and the background worker that makes memory vectors.</summary>
+    public MemoryEmbeddings Embeddings => _embeddings;
 
     public string Description => $"files at {Root} (search index: {IndexDirectory ?? "memory"}, ranking: {(HybridSearch ? "BM25 + embeddings" : "BM25")})";
 
@@ -205,6 +213,7 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
             try
             {
                 shard.Index.Remove(id);
+                shard.Vectors?.Remove(id);
                 _indexer.RecordChange(shard, id, deleted: true);
             }
             finally
@@ -399,7 +408,11 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
         return Task.FromResult(CleanTempFiles());
     }
 
-    public void Dispose() => _shards.Dispose();
+    public void Dispose()
+    {
+        _embeddings.Dispose();
+        _shards.Dispose();
+    }
 
     private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
 

@@ -150,22 +150,50 @@ internal class IndexReader(SqliteConnection connection)
         return [.. ranked.Where(r => details.ContainsKey(r.RowId)).Select(r => new SearchHit(details[r.RowId].Summary, -r.Rank, details[r.RowId].Snippet))];
     }
 
-    /// <summary>The memories closest to <paramref name="vector"/> by cosine similarity, with the same filters.</summary>
-    public List<(MemorySummary Summary, double Similarity)> Nearest(float[] vector, SearchQuery query, int take)
+    /// <summary>The ids of the memories that pass the query's tag and time filters.</summary>
+    public HashSet<string> IdsMatching(SearchQuery query)
     {
         using var command = Connection.CreateCommand();
-        var sql = new StringBuilder($"SELECT {SummaryColumns}, v.vector FROM vectors v JOIN memories m ON m.rowid = v.mem WHERE 1=1");
+        var sql = new StringBuilder("SELECT m.id FROM memories m WHERE 1=1");
         AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
         command.CommandText = sql.ToString();
-        var scored = new List<(MemorySummary, double)>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var stored = MemoryMarshal.Cast<byte, float>((byte[])reader.GetValue(7));
-            scored.Add((ReadSummary(reader), Cosine(vector, stored)));
+            ids.Add(reader.GetString(0));
         }
 
-        return [.. scored.OrderByDescending(s => s.Item2).Take(take)];
+        return ids;
+    }
+
+    /// <summary>The summaries of the given memories that are in the index, by id.</summary>
+    public Dictionary<string, MemorySummary> Summaries(IEnumerable<string> ids)
+    {
+        var wanted = ids.ToList();
+        var found = new Dictionary<string, MemorySummary>(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return found;
+        }
+
+        using var command = Connection.CreateCommand();
+        var names = new List<string>();
+        for (var i = 0; i < wanted.Count; i++)
+        {
+            names.Add("$id" + i.ToString(CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue(names[^1], wanted[i]);
+        }
+
+        command.CommandText = $"SELECT {SummaryColumns} FROM memories m WHERE m.id IN ({string.Join(',', names)})";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var summary = ReadSummary(reader);
+            found[summary.Id] = summary;
+        }
+
+        return found;
     }
 
     public (int Count, long Bytes, DateTimeOffset? Oldest, DateTimeOffset? Newest, Dictionary<string, int> Tags) Stats()
@@ -249,24 +277,6 @@ internal class IndexReader(SqliteConnection connection)
         }
 
         sql.Append(')');
-    }
-
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        if (a.Length != b.Length)
-        {
-            return 0;
-        }
-
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return na == 0 || nb == 0 ? 0 : dot / Math.Sqrt(na * nb);
     }
 
     protected static object? Scalar(SqliteConnection connection, string sql)

@@ -323,7 +323,7 @@ internal sealed partial class MemoryFiles(string root, StorageOptions options, T
         var removed = 0;
         foreach (var userDirectory in UserDirectories())
         {
-            foreach (var folder in new[] { userDirectory, ChangeLog.Folder(userDirectory) })
+            foreach (var folder in new[] { userDirectory, ChangeLog.Folder(userDirectory) }.Concat(FileVectorStore.ModelFolders(userDirectory)))
             {
                 if (!Directory.Exists(folder))
                 {

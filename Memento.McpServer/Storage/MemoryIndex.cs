@@ -23,7 +23,7 @@ internal sealed record IndexEntry(Memory Memory, string Hash, long FileTicks, lo
 /// </summary>
 internal sealed class MemoryIndex : IndexReader, IDisposable
 {
-    private const int SchemaVersion = 3;
+    private const int SchemaVersion = 4;
     private const int PreviewLength = 160;
 
     private readonly string _connectionString;
@@ -109,7 +109,6 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
                     CREATE TABLE tags(tag TEXT NOT NULL, mem INTEGER NOT NULL, PRIMARY KEY(tag, mem)) WITHOUT ROWID;
                     CREATE INDEX tags_mem ON tags(mem);
                     CREATE VIRTUAL TABLE fts USING fts5(title, tags, content, tokenize='porter unicode61 remove_diacritics 2');
-                    CREATE TABLE vectors(mem INTEGER PRIMARY KEY, vector BLOB NOT NULL);
                     """);
                 Execute(connection, $"PRAGMA user_version={SchemaVersion}");
             }
@@ -209,12 +208,12 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         }
     }
 
-    public void Upsert(IndexEntry entry, float[]? vector = null)
+    public void Upsert(IndexEntry entry)
     {
         EnterWrite();
         try
         {
-            Insert(entry, vector);
+            Insert(entry);
         }
         finally
         {
@@ -314,7 +313,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         return new IndexReader(connection);
     }
 
-    private void Insert(IndexEntry entry, float[]? vector)
+    private void Insert(IndexEntry entry)
     {
         Delete(entry.Memory.Id);
         var memory = entry.Memory;
@@ -330,14 +329,6 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
             _insertTag.ExecuteNonQuery();
         }
 
-        if (vector is not null)
-        {
-            using var command = Connection.CreateCommand();
-            command.CommandText = "INSERT INTO vectors(mem, vector) VALUES ($mem, $vector)";
-            command.Parameters.AddWithValue("$mem", rowid);
-            command.Parameters.AddWithValue("$vector", MemoryMarshal.AsBytes(vector.AsSpan()).ToArray());
-            command.ExecuteNonQuery();
-        }
     }
 
     private bool Delete(string id)
@@ -351,7 +342,7 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         using var command = Connection.CreateCommand();
         command.CommandText = """
             DELETE FROM fts WHERE rowid = $r; DELETE FROM tags WHERE mem = $r;
-            DELETE FROM vectors WHERE mem = $r; DELETE FROM memories WHERE rowid = $r;
+            DELETE FROM memories WHERE rowid = $r;
             """;
         command.Parameters.AddWithValue("$r", rowid);
         command.ExecuteNonQuery();

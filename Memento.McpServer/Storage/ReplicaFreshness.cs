@@ -92,6 +92,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
             foreach (var gone in stamps.Keys)
             {
                 shard.Index.Remove(gone);
+                shard.Vectors?.Remove(gone);
             }
 
             batch.Commit();

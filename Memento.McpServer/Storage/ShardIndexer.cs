@@ -19,7 +19,7 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
     /// </summary>
     public async Task IndexWrittenAsync(UserShard shard, Memory memory, string hash, (long Ticks, long Length) file, CancellationToken cancellationToken)
     {
-        var pending = new PendingWrite(new IndexEntry(memory, hash, file.Ticks, file.Length), await embeddings.ForMemoryAsync(memory, cancellationToken));
+        var pending = new PendingWrite(new IndexEntry(memory, hash, file.Ticks, file.Length));
         shard.Pending.Enqueue(pending);
         // Once queued the update is applied even if this caller stops waiting: its file is written.
         await shard.Gate.WaitAsync(CancellationToken.None);
@@ -36,6 +36,11 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
         }
 
         await pending.Done.Task;
+        // Findable by words from now on, by meaning once the background worker has made its vector.
+        if (shard.Vectors is { } vectors)
+        {
+            embeddings.Schedule(vectors, shard.User, memory.Id, hash, memory.Title, memory.Content, writtenHere: true, memory.Updated);
+        }
     }
 
     /// <summary>Tells the other replicas that a memory was stored or deleted here; a failure costs them only a later rescan.</summary>
@@ -53,24 +58,27 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
     }
 
     /// <summary>Indexes the memory's file as it is now, or drops it from the index when the file is gone (under the user's lock).</summary>
-    public async Task ReindexAsync(UserShard shard, string id, CancellationToken cancellationToken)
+    public Task ReindexAsync(UserShard shard, string id, CancellationToken cancellationToken)
     {
         var info = new FileInfo(MemoryFiles.PathOf(shard.Directory, id));
         if (!info.Exists)
         {
             shard.Index.Remove(id);
-            return;
+            shard.Vectors?.Remove(id);
+            return Task.CompletedTask;
         }
 
         var stamp = (info.LastWriteTimeUtc.Ticks, info.Length);
         if (shard.Index.FileStamp(id) != stamp)
         {
-            await ApplyAsync(shard, id, info.FullName, stamp, files.Load(id, info.FullName, stamp), cancellationToken);
+            Apply(shard, id, info.FullName, stamp, files.Load(id, info.FullName, stamp), cancellationToken);
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Reads and parses files on every core (the expensive part of a scan), then indexes them in order.</summary>
-    public async Task IndexFilesAsync(UserShard shard, IReadOnlyList<(string Id, string Path, (long Ticks, long Length) Stamp)> found, CancellationToken cancellationToken)
+    public Task IndexFilesAsync(UserShard shard, IReadOnlyList<(string Id, string Path, (long Ticks, long Length) Stamp)> found, CancellationToken cancellationToken)
     {
         var loaded = new (Memory? Memory, string? Hash, Exception? Error)[found.Count];
         if (found.Count >= 64)
@@ -87,8 +95,10 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
 
         for (var i = 0; i < found.Count; i++)
         {
-            await ApplyAsync(shard, found[i].Id, found[i].Path, found[i].Stamp, loaded[i], cancellationToken);
+            Apply(shard, found[i].Id, found[i].Path, found[i].Stamp, loaded[i], cancellationToken);
         }
+
+        return Task.CompletedTask;
     }
 
     private void ApplyPending(UserShard shard)
@@ -105,7 +115,7 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
             {
                 foreach (var write in writes)
                 {
-                    shard.Index.Upsert(write.Entry, write.Vector);
+                    shard.Index.Upsert(write.Entry);
                 }
 
                 batch.Commit();
@@ -126,11 +136,12 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
         }
     }
 
-    private async Task ApplyAsync(UserShard shard, string id, string path, (long Ticks, long Length) stamp, (Memory? Memory, string? Hash, Exception? Error) loaded, CancellationToken cancellationToken)
+    private void Apply(UserShard shard, string id, string path, (long Ticks, long Length) stamp, (Memory? Memory, string? Hash, Exception? Error) loaded, CancellationToken cancellationToken)
     {
         if (loaded.Memory is null)
         {
             shard.Index.Remove(id);
+            shard.Vectors?.Remove(id);
             if (loaded.Error is not (FileNotFoundException or DirectoryNotFoundException) && shard.Warned.Add($"{id}@{stamp.Ticks}"))
             {
                 files.LogMalformed(path, loaded.Error?.Message ?? "unreadable");
@@ -139,12 +150,19 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
             return;
         }
 
-        var vector = await embeddings.ForMemoryAsync(loaded.Memory, cancellationToken);
-        shard.Index.Upsert(new IndexEntry(loaded.Memory, loaded.Hash!, stamp.Ticks, stamp.Length), vector);
+        cancellationToken.ThrowIfCancellationRequested();
+        shard.Index.Upsert(new IndexEntry(loaded.Memory, loaded.Hash!, stamp.Ticks, stamp.Length));
+        if (shard.Vectors is { } vectors)
+        {
+            // Another replica, an earlier run or a hand edit wrote this file: its vector is looked up
+            // in the background (and made only when nobody has made it).
+            embeddings.Schedule(vectors, shard.User, id, loaded.Hash!, loaded.Memory.Title, loaded.Memory.Content,
+                writtenHere: false, new DateTimeOffset(stamp.Ticks, TimeSpan.Zero));
+        }
     }
 
     /// <summary>A written memory's index update, waiting for whoever applies the batch it is in.</summary>
-    public sealed record PendingWrite(IndexEntry Entry, float[]? Vector)
+    public sealed record PendingWrite(IndexEntry Entry)
     {
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -15,11 +15,14 @@ public static class StorageExtensions
     /// <summary>
     /// Adds the <see cref="IMemoryStore"/> that <c>Memento:Storage:Provider</c> names (options from <c>Memento:Storage</c>
     /// and <c>Memento:Search</c>, validated at start). <c>Files</c> (default): the file store, index warm-up at start,
-    /// periodic trash purge and temp-file cleanup, and the storage readiness check behind <c>/health</c>.
+    /// periodic trash purge and temp-file cleanup, and the storage readiness check behind <c>/health</c>; memory vectors
+    /// are kept in the registered <see cref="Memento.McpServer.Embeddings.IVectorStore"/>, by default beside the memories
+    /// (<see cref="FileVectorStore"/>).
     /// <c>Postgres</c>: the PostgreSQL store on the <c>memento-db</c> connection string (Aspire's Npgsql client with
     /// its health check), schema migrations at start and periodic trash purge.
-    /// Semantic ranking is used when <c>Memento:Search:Embeddings</c> is true and an
-    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> is registered.
+    /// Semantic ranking is used unless <c>Memento:Search:Embeddings</c> is <c>off</c>, with the
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c> that <see cref="EmbeddingExtensions.AddMementoEmbeddings"/>
+    /// registers.
     /// </summary>
     public static IHostApplicationBuilder AddMementoStorage(this IHostApplicationBuilder builder)
     {
@@ -47,7 +50,8 @@ public static class StorageExtensions
             sp.GetRequiredService<IOptions<SearchOptions>>().Value,
             sp.GetRequiredService<ILogger<FileMemoryStore>>(),
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
-            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()));
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetService<Memento.McpServer.Embeddings.IVectorStore>()));
         builder.Services.AddSingleton<IMemoryStore>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<IStorageMaintenance>(sp => sp.GetRequiredService<FileMemoryStore>());
         builder.Services.AddSingleton<IMemoryCorpus>(sp => sp.GetRequiredService<FileMemoryStore>());

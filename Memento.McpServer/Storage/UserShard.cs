@@ -6,7 +6,7 @@ namespace Memento.McpServer.Storage;
 /// One user as this replica holds it: the user's folder, the local index of its files, the locks that order
 /// its writes, and what this replica knows of the other replicas' changes. Opened on first use.
 /// </summary>
-internal sealed class UserShard(string user, string directory, string? indexFile, ChangeLog.Writer log) : IDisposable
+internal sealed class UserShard(string user, string directory, string? indexFile, ChangeLog.Writer log, Embeddings.VectorSet? vectors = null) : IDisposable
 {
     private readonly SemaphoreSlim[] _writeLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
     private volatile bool _loaded;
@@ -30,6 +30,9 @@ internal sealed class UserShard(string user, string directory, string? indexFile
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     public MemoryIndex Index { get; private set; } = MemoryIndex.Open(indexFile);
+
+    /// <summary>The vectors of the user's memories this replica has (made or loaded in the background), or null when embeddings are off.</summary>
+    public Embeddings.VectorSet? Vectors { get; } = vectors;
 
     /// <summary>True for the one caller that is to make the due periodic rescan, until it calls <see cref="ReleaseRescan"/>.</summary>
     public bool TryClaimRescan() => Interlocked.CompareExchange(ref _rescanClaimed, 1, 0) == 0;
@@ -83,6 +86,7 @@ internal sealed class UserShard(string user, string directory, string? indexFile
         }
 
         Index = MemoryIndex.Open(IndexFile);
+        Vectors?.Clear();
         Loaded = false;
         Seen = new Dictionary<string, ChangeLog.Position>(StringComparer.Ordinal);
         Warned.Clear();
@@ -90,6 +94,7 @@ internal sealed class UserShard(string user, string directory, string? indexFile
 
     public void Dispose()
     {
+        Vectors?.Close();
         Index.Dispose();
         Gate.Dispose();
         foreach (var writeLock in _writeLocks)

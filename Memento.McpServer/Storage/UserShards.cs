@@ -5,7 +5,8 @@ namespace Memento.McpServer.Storage;
 /// <see cref="StorageOptions.MaxOpenUsers"/> the least recently used idle user is closed, and so is any
 /// user unused for <see cref="StorageOptions.UserIdleTimeout"/>. A user in use (leased) is never closed.
 /// Closing loses nothing: the files are the truth, and a user opened again rescans its folder and reads
-/// the other replicas' change logs from their start.
+/// the other replicas' change logs from their start, and its vectors are loaded again from where they
+/// are persisted (a closed user's vectors leave memory with it).
 /// </summary>
 internal sealed class UserShards : IDisposable
 {
@@ -14,14 +15,16 @@ internal sealed class UserShards : IDisposable
     private readonly string _instanceId;
     private readonly StorageOptions _options;
     private readonly TimeProvider _time;
+    private readonly Func<Embeddings.VectorSet?>? _newVectorSet;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _open = new(StringComparer.Ordinal);
     // Most recently leased or released first; exactly the entries in _open.
     private readonly LinkedList<Entry> _recency = new();
     private bool _disposed;
 
-    public UserShards(string root, string? indexDirectory, string instanceId, StorageOptions options, TimeProvider time)
+    public UserShards(string root, string? indexDirectory, string instanceId, StorageOptions options, TimeProvider time, Func<Embeddings.VectorSet?>? newVectorSet = null)
     {
+        _newVectorSet = newVectorSet;
         _root = root;
         _indexDirectory = indexDirectory;
         _instanceId = instanceId;
@@ -191,7 +194,7 @@ internal sealed class UserShards : IDisposable
     {
         var directory = Path.Combine(_root, user);
         var indexFile = _indexDirectory is null ? null : Path.Combine(_indexDirectory, user + ".db");
-        return new UserShard(user, directory, indexFile, new ChangeLog.Writer(directory, _instanceId, _options.ChangeLogRewriteAt, _options.FileSystem));
+        return new UserShard(user, directory, indexFile, new ChangeLog.Writer(directory, _instanceId, _options.ChangeLogRewriteAt, _options.FileSystem), _newVectorSet?.Invoke());
     }
 
     /// <summary>A user held open for one operation: dispose it when the operation is done.</summary>

@@ -28,7 +28,8 @@ public sealed record ScriptedReply(IReadOnlyList<(string Name, JsonObject Argume
 /// A local OpenAI-compatible chat-completions endpoint in the Azure OpenAI shape
 /// (<c>/openai/deployments/{deployment}/chat/completions</c>) that answers from a script: given the request's
 /// messages, the script returns tool calls or text. It streams (SSE <c>data:</c> chunks) when asked to.
-/// Every request body is kept for assertions.
+/// Every request body is kept for assertions. It also answers embeddings
+/// (<c>/openai/deployments/{deployment}/embeddings</c>) with the vectors a given function makes.
 /// </summary>
 public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
 {
@@ -46,7 +47,10 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
     /// <summary>Each request: deployment, the api-key header, and the JSON body.</summary>
     public ConcurrentQueue<(string Deployment, string? ApiKey, JsonObject Body)> Requests { get; } = new();
 
-    public static async Task<ScriptedOpenAIEndpoint> StartAsync(Func<JsonArray, ScriptedReply> script)
+    /// <summary>Each embeddings request: deployment, the api-key header, and the texts.</summary>
+    public ConcurrentQueue<(string Deployment, string? ApiKey, string[] Inputs)> EmbeddingRequests { get; } = new();
+
+    public static async Task<ScriptedOpenAIEndpoint> StartAsync(Func<JsonArray, ScriptedReply> script, Func<string, float[]>? embed = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -59,6 +63,41 @@ public sealed class ScriptedOpenAIEndpoint : IAsyncDisposable
         // The plain OpenAI shape, as local model servers offer it: the model is in the body, the key a bearer token.
         app.MapPost("/v1/chat/completions", (HttpContext context) =>
             Answer(null, context.Request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal), context));
+
+        app.MapPost("/openai/deployments/{deployment}/embeddings", async (string deployment, HttpContext context) =>
+        {
+            var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted))!;
+            string[] inputs = body["input"] is JsonArray array ? [.. array.Select(i => (string)i!)] : [(string)body["input"]!];
+            endpoint!.EmbeddingRequests.Enqueue((deployment, context.Request.Headers["api-key"].FirstOrDefault(), inputs));
+            if (embed is null)
+            {
+                context.Response.StatusCode = 404;
+                await context.Response.WriteAsJsonAsync(new { error = new { message = "This deployment does not embed.", type = "invalid_request_error", code = "404" } });
+                return;
+            }
+
+            // The OpenAI library asks for base64 (float32, little-endian) unless told otherwise.
+            var base64 = (string?)body["encoding_format"] == "base64";
+            var data = new JsonArray();
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                var vector = embed(inputs[i]);
+                JsonNode embedding = base64
+                    ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.AsSpan()))
+                    : new JsonArray([.. vector.Select(v => (JsonNode)v)]);
+                data.Add(new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = embedding });
+            }
+
+            var tokens = inputs.Sum(i => i.Split(' ').Length);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(new JsonObject
+            {
+                ["object"] = "list",
+                ["data"] = data,
+                ["model"] = deployment,
+                ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
+            }.ToJsonString(), context.RequestAborted);
+        });
 
         async Task Answer(string? deployment, string? apiKey, HttpContext context)
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using Memento.McpServer.Embeddings;
 using Memento.McpServer.Search;
 using Memento.McpServer.Storage;
 using Memento.Tests.Infrastructure;
@@ -745,11 +746,12 @@ public abstract class MemoryStoreContract
     {
         await using var env = await CreateAsync();
         var generator = new ConceptEmbeddingGenerator();
-        var hybrid = env.OpenReplica(new SearchOptions { Embeddings = true }, generator);
-        var plain = env.OpenReplica(new SearchOptions { Embeddings = false }, generator);
+        var hybrid = env.OpenReplica(new SearchOptions { Embeddings = EmbeddingProvider.Local }, generator);
+        var plain = env.OpenReplica(new SearchOptions { Embeddings = EmbeddingProvider.Off }, generator);
         var car = (await hybrid.StoreAsync("alice", new NewMemory("My car needs new tyres before the trip."), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("The doctor said to rest for a week."), Ct);
         await hybrid.StoreAsync("alice", new NewMemory("Automobile club newsletter about the physician's talk."), Ct);
+        await env.VectorsReadyAsync(hybrid, Ct);
 
         var byMeaning = await hybrid.SearchAsync("alice", new SearchQuery("vehicle maintenance"), Ct);
         var lexicalOnly = await plain.SearchAsync("alice", new SearchQuery("vehicle maintenance"), Ct);
@@ -763,9 +765,10 @@ public abstract class MemoryStoreContract
     public async Task Hybrid_ranking_keeps_exact_word_matches_first_and_respects_filters()
     {
         await using var env = await CreateAsync();
-        var hybrid = env.OpenReplica(new SearchOptions { Embeddings = true }, new ConceptEmbeddingGenerator());
+        var hybrid = env.OpenReplica(new SearchOptions { Embeddings = EmbeddingProvider.Local }, new ConceptEmbeddingGenerator());
         var exact = (await hybrid.StoreAsync("alice", new NewMemory("Physician appointment on Monday", Tags: ["health"]), Ct)).Memory;
         await hybrid.StoreAsync("alice", new NewMemory("Doctor visit notes", Tags: ["archive"]), Ct);
+        await env.VectorsReadyAsync(hybrid, Ct);
 
         var hits = await hybrid.SearchAsync("alice", new SearchQuery("physician appointment"), Ct);
         var filtered = await hybrid.SearchAsync("alice", new SearchQuery("physician", Tags: ["archive"]), Ct);

@@ -20,6 +20,9 @@ public abstract class StoreEnvironment : IAsyncDisposable
     /// <summary>Another replica on the same storage, optionally with other search settings.</summary>
     public abstract IMemoryStore OpenReplica(SearchOptions? search = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null);
 
+    /// <summary>Completes when the replica has made or loaded the vector of every memory stored so far (they are made in the background).</summary>
+    public abstract Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken);
+
     /// <summary>Runs the provider's trash purge once; returns how many memories went for good.</summary>
     public abstract Task<int> PurgeTrashAsync(CancellationToken cancellationToken);
 
@@ -37,6 +40,9 @@ internal sealed class FileStoreEnvironment(StoreSetup setup) : StoreEnvironment
 
     public override IMemoryStore OpenReplica(SearchOptions? search = null, IEmbeddingGenerator<string, Embedding<float>>? embeddings = null) =>
         _env.Open(search: search, embeddings: embeddings);
+
+    public override Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken) =>
+        ((FileMemoryStore)replica).Embeddings.WhenVectorsReadyAsync(cancellationToken);
 
     public override Task<int> PurgeTrashAsync(CancellationToken cancellationToken) => Task.FromResult(_env.Store.PurgeTrash());
 
@@ -80,6 +86,9 @@ internal sealed class PostgresStoreEnvironment : StoreEnvironment
         _dataSources.Add(dataSource);
         return new PostgresMemoryStore(dataSource, _setup.Options ?? new StorageOptions(), new PostgresStorageOptions(), search, NullLogger<PostgresMemoryStore>.Instance, _setup.Time, embeddings);
     }
+
+    // The PostgreSQL store embeds a memory as it stores it: its vector is there once the store returns.
+    public override Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override Task<int> PurgeTrashAsync(CancellationToken cancellationToken) => _store.PurgeTrashAsync(cancellationToken);
 

@@ -118,6 +118,11 @@ public sealed class McpServerHost : IAsyncDisposable
 
     public T GetRequiredService<T>() where T : notnull => _factory.Services.GetRequiredService<T>();
 
+    /// <summary>Waits until the background worker has made or loaded every memory vector asked for so far.</summary>
+    public Task WhenVectorsReadyAsync() =>
+        GetRequiredService<Memento.McpServer.Storage.FileMemoryStore>().Embeddings
+            .WhenVectorsReadyAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();

@@ -83,6 +83,8 @@ public sealed class MemoryToolsTests
             ids.Add((await client.CallOkAsync("store_memory", new { content = $"Standup note number {i} about the release train", tags = new[] { "standup" } })).Id());
         }
 
+        // A ranking by meaning changes as vectors arrive; pages are consistent once they are all there.
+        await server.WhenVectorsReadyAsync();
         var listed = await ReadAllPagesAsync(client, "list_memories", "memories", new Dictionary<string, object?> { ["limit"] = 10 });
         var found = await ReadAllPagesAsync(client, "retrieve_memories", "hits", new Dictionary<string, object?> { ["query"] = "release train standup", ["limit"] = 7 });
 

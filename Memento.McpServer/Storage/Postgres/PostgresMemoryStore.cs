@@ -48,7 +48,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         _search = search;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _embeddings = search.Embeddings ? embeddings : null;
+        _embeddings = search.Embeddings != Memento.McpServer.Embeddings.EmbeddingProvider.Off ? embeddings : null;
         _commandTimeout = (int)Math.Ceiling(postgres.CommandTimeout.TotalSeconds);
     }
 

@@ -51,7 +51,19 @@ internal static partial class PostgresSchema
             CREATE INDEX IF NOT EXISTS memento_memories_trash ON memento_memories (deleted_at) WHERE deleted_at IS NOT NULL;
             """, ct)),
         new(2, "vectors for hybrid ranking (pgvector when available, else real[])", AddVectorsAsync),
+        new(3, "cosine similarity of real[] vectors in double precision", (c, t, _, ct) => ExecuteAsync(c, t, CosineFunction, ct)),
     ];
+
+    // Products of two small components underflow real ("value out of range: underflow" from any real
+    // model's 384 components): the sums are taken in double precision.
+    private const string CosineFunction = """
+        CREATE OR REPLACE FUNCTION memento_cosine(a real[], b real[]) RETURNS double precision
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT CASE WHEN sum(x * x) = 0 OR sum(y * y) = 0 THEN 0
+                            ELSE sum(x * y) / (sqrt(sum(x * x)) * sqrt(sum(y * y))) END
+                FROM unnest(a::double precision[], b::double precision[]) AS v(x, y)
+            $$;
+        """;
 
     /// <summary>The highest migration this code knows.</summary>
     public static int LatestVersion => Migrations[^1].Version;
@@ -145,15 +157,8 @@ internal static partial class PostgresSchema
             }
         }
 
-        await ExecuteAsync(connection, transaction, """
-            ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding real[];
-            CREATE OR REPLACE FUNCTION memento_cosine(a real[], b real[]) RETURNS double precision
-                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-                    SELECT CASE WHEN sum(x * x) = 0 OR sum(y * y) = 0 THEN 0
-                                ELSE sum(x * y) / (sqrt(sum(x * x)) * sqrt(sum(y * y))) END
-                    FROM unnest(a, b) AS v(x, y)
-                $$;
-            """, cancellationToken);
+        await ExecuteAsync(connection, transaction, "ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding real[]", cancellationToken);
+        await ExecuteAsync(connection, transaction, CosineFunction, cancellationToken);
         LogVectors(logger, "real[] arrays (cosine similarity computed in SQL)");
     }
 

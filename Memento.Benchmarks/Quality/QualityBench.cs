@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using Memento.McpServer.Embeddings;
+using Memento.McpServer.Search;
+using Memento.McpServer.Storage;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Memento.Benchmarks.Quality;
+
+/// <summary>Recall@5 and MRR@10 per query kind, over <see cref="LabelledSet"/>.</summary>
+internal static class QualityBench
+{
+    /// <summary>
+    /// Each local model alone (vector similarity only, filters applied first): how long it loads and
+    /// embeds, and how well it ranks. This is what the default model is chosen by.
+    /// </summary>
+    public static async Task<int> ModelsAsync(CancellationToken cancellationToken)
+    {
+        var memories = LabelledSet.Memories;
+        var queries = LabelledSet.Queries;
+        Console.WriteLine($"labelled set: {memories.Count} memories, {queries.Count} queries ({Describe(queries)})");
+        foreach (var model in LocalModel.All)
+        {
+            var generator = new LocalEmbeddingGenerator(model);
+            var started = Stopwatch.GetTimestamp();
+            await generator.LoadAsync().WaitAsync(cancellationToken);
+            var load = Stopwatch.GetElapsedTime(started);
+
+            var documentTimes = new List<double>();
+            var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            foreach (var memory in memories)
+            {
+                var start = Stopwatch.GetTimestamp();
+                vectors[memory.Key] = (await generator.GenerateAsync([memory.Title + "\n" + memory.Content], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                documentTimes.Add(Stats.Milliseconds(start));
+            }
+
+            var queryTimes = new List<double>();
+            var ranked = new List<(LabelledQuery Query, List<string> Keys, float Top)>();
+            foreach (var query in queries)
+            {
+                var start = Stopwatch.GetTimestamp();
+                var vector = (await generator.GenerateAsync([query.Text], EmbeddingPurpose.Query, cancellationToken))[0].Vector.ToArray();
+                queryTimes.Add(Stats.Milliseconds(start));
+                var scored = memories
+                    .Where(m => InWindow(m, query))
+                    .Select(m => (m.Key, Similarity: System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, vectors[m.Key])))
+                    .OrderByDescending(s => s.Similarity)
+                    .Take(10)
+                    .ToList();
+                ranked.Add((query, scored.Select(s => s.Key).ToList(), scored.Count > 0 ? scored[0].Similarity : float.NaN));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model {model.Id} (vector similarity alone): load {load.TotalMilliseconds:F0} ms; memory embedding {Stats.Describe(documentTimes)}; query embedding {Stats.Describe(queryTimes)}"));
+            Report(ranked.Select(r => (r.Query, (IReadOnlyList<string>)r.Keys)).ToList());
+            if (Environment.GetEnvironmentVariable("MEMENTO_QUALITY_MISSES") == "1")
+            {
+                foreach (var (query, keys, _) in ranked.Where(r => r.Query.Target is not null && !r.Keys.Take(5).Contains(r.Query.Target)))
+                {
+                    var byKey = memories.ToDictionary(m => m.Key);
+                    Console.WriteLine($"    miss {query.Kind}: \"{query.Text}\" -> want {byKey[query.Target!].Content[..Math.Min(60, byKey[query.Target!].Content.Length)]} | got {byKey[keys[0]].Content[..Math.Min(60, byKey[keys[0]].Content.Length)]}");
+                }
+            }
+
+            var answered = ranked.Where(r => r.Query.Kind != QueryKind.Negative).Select(r => (double)r.Top).Order().ToList();
+            var negatives = ranked.Where(r => r.Query.Kind == QueryKind.Negative).Select(r => (double)r.Top).Order().ToList();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  top similarity: answerable queries p10 {Stats.Percentile(answered, 0.1):F3} median {Stats.Percentile(answered, 0.5):F3}; negatives median {Stats.Percentile(negatives, 0.5):F3} p90 {Stats.Percentile(negatives, 0.9):F3} max {negatives[^1]:F3}"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The real search (FileMemoryStore over files, BM25 in SQLite FTS5, vectors from the background worker)
+    /// with <c>off</c>, <c>local</c> and the fusion variants: RRF k, the weight of the similarity ranking, and
+    /// the similarity below which a memory is no candidate by meaning. Prints recall@5 and MRR@10 per kind,
+    /// and counts results outside a query's time window (there must be none).
+    /// </summary>
+    public static async Task<int> StoreAsync(string? modelName, CancellationToken cancellationToken)
+    {
+        const string User = "quality";
+        var model = LocalModel.Find(modelName ?? LocalModel.MiniLM.Id) ?? throw new ArgumentException($"Unknown model {modelName}.");
+        var root = Path.Combine(Path.GetTempPath(), "memento-quality-" + Guid.NewGuid().ToString("N"));
+        var generator = new LocalEmbeddingGenerator(model);
+        try
+        {
+            var keyOf = new Dictionary<string, string>(StringComparer.Ordinal);
+            var started = Stopwatch.GetTimestamp();
+            using (var writer = new FileMemoryStore(new StorageOptions { Root = root, FlushToDisk = false }, new SearchOptions(), NullLogger<FileMemoryStore>.Instance, embeddings: generator))
+            {
+                foreach (var memory in LabelledSet.Memories)
+                {
+                    // Imported with their creation times, which the time-filtered queries depend on.
+                    var at = memory.Created;
+                    var stored = await writer.ImportAsync(User, new Memory(MemoryIds.New(at), memory.Title, memory.Tags, at, at, memory.Content, null, new Dictionary<string, string>()), cancellationToken);
+                    keyOf[stored.Memory.Id] = memory.Key;
+                }
+
+                var acknowledged = Stopwatch.GetElapsedTime(started);
+                await writer.Embeddings.WhenVectorsReadyAsync(cancellationToken);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"stored {keyOf.Count} memories in {acknowledged.TotalSeconds:F1} s; all vectors made and kept {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s after the first store (model {model.Id}, computed {writer.Embeddings.Worker!.Computed})"));
+            }
+
+            Console.WriteLine($"labelled set: {LabelledSet.Memories.Count} memories, {LabelledSet.Queries.Count} queries ({Describe(LabelledSet.Queries)}); search limit 10");
+            var variants = new List<(string Name, SearchOptions Options, bool Embeddings)>
+            {
+                ("off (BM25 only)", new SearchOptions { Embeddings = EmbeddingProvider.Off }, false),
+                ("local, RRF k=60, every-word matches fused (default)", new SearchOptions(), true),
+                ("local, RRF k=60, any-word matches fused", new SearchOptions { FuseEveryWordOnly = false }, true),
+                ("local, RRF k=10, any-word matches fused", new SearchOptions { FuseEveryWordOnly = false, FusionK = 10 }, true),
+                ("local, k=60, any-word, similarity weight 4", new SearchOptions { FuseEveryWordOnly = false, SemanticWeight = 4 }, true),
+                ("local, RRF k=10", new SearchOptions { FusionK = 10 }, true),
+                ("local, RRF k=30", new SearchOptions { FusionK = 30 }, true),
+                ("local, RRF k=100", new SearchOptions { FusionK = 100 }, true),
+                ("local, k=60, similarity weight 0.5", new SearchOptions { SemanticWeight = 0.5 }, true),
+                ("local, k=60, similarity weight 2", new SearchOptions { SemanticWeight = 2 }, true),
+                ("local, k=60, similarity only (weight 100)", new SearchOptions { SemanticWeight = 100 }, true),
+                ("local, k=60, min similarity 0.2", new SearchOptions { MinSimilarity = 0.2 }, true),
+                ("local, k=60, min similarity 0.3", new SearchOptions { MinSimilarity = 0.3 }, true),
+                ("local, k=60, min similarity 0.4", new SearchOptions { MinSimilarity = 0.4 }, true),
+            };
+
+            foreach (var (name, options, embeddings) in variants)
+            {
+                var opened = Stopwatch.GetTimestamp();
+                using var store = new FileMemoryStore(new StorageOptions { Root = root }, options, NullLogger<FileMemoryStore>.Instance, embeddings: embeddings ? generator : null);
+                await store.OpenUserAsync(User, cancellationToken);
+                await store.Embeddings.WhenVectorsReadyAsync(cancellationToken);
+                var ready = Stopwatch.GetElapsedTime(opened);
+                var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
+                var leaks = 0;
+                var times = new List<double>();
+                foreach (var query in LabelledSet.Queries)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var page = await store.SearchAsync(User, new SearchQuery(query.Text, Since: query.Since, Until: query.Until, Limit: 10), cancellationToken);
+                    times.Add(Stats.Milliseconds(start));
+                    leaks += page.Items.Count(h => (query.Since is { } s && h.Memory.Created < s) || (query.Until is { } u && h.Memory.Created >= u));
+                    results.Add((query, page.Items.Select(h => keyOf[h.Memory.Id]).ToList()));
+                }
+
+                var worker = store.Embeddings.Worker;
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: open + vectors ready {ready.TotalMilliseconds:F0} ms (vectors read from the store {worker?.Loaded ?? 0}, computed {worker?.Computed ?? 0}); search {Stats.Describe(times)}; results outside the time window: {leaks}"));
+                Report(results);
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    internal static bool InWindow(LabelledMemory memory, LabelledQuery query) =>
+        (query.Since is not { } since || memory.Created >= since) && (query.Until is not { } until || memory.Created < until);
+
+    internal static string Describe(IReadOnlyList<LabelledQuery> queries) =>
+        string.Join(", ", queries.GroupBy(q => q.Kind).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
+
+    /// <summary>Prints recall@5 and MRR@10 per kind; for negatives, how many returned nothing.</summary>
+    internal static void Report(IReadOnlyList<(LabelledQuery Query, IReadOnlyList<string> Keys)> results, string indent = "  ")
+    {
+        foreach (var kind in Enum.GetValues<QueryKind>())
+        {
+            var of = results.Where(r => r.Query.Kind == kind).ToList();
+            if (of.Count == 0)
+            {
+                continue;
+            }
+
+            if (kind == QueryKind.Negative)
+            {
+                Console.WriteLine($"{indent}{"negative",-13} n={of.Count,3}  returned nothing: {of.Count(r => r.Keys.Count == 0)}/{of.Count}");
+                continue;
+            }
+
+            var recall = of.Average(r => r.Keys.Take(5).Contains(r.Query.Target) ? 1.0 : 0.0);
+            var mrr = of.Average(r => r.Keys.Take(10).ToList().IndexOf(r.Query.Target!) is var i and >= 0 ? 1.0 / (i + 1) : 0.0);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{indent}{kind.ToString().ToLowerInvariant(),-13} n={of.Count,3}  recall@5 {recall:F3}  MRR@10 {mrr:F3}"));
+        }
+    }
+}

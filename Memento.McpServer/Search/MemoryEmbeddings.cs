@@ -60,6 +60,9 @@ public sealed partial class MemoryEmbeddings : IDisposable
     /// <summary>Memory vectors waiting to be made or loaded.</summary>
     public long PendingVectors => _worker?.Pending ?? 0;
 
+    /// <summary>The model, for a provider that makes its memory vectors itself; null when off.</summary>
+    internal IEmbeddingGenerator<string, Embedding<float>>? Generator => _generator;
+
     /// <summary>The background worker, when vectors are persisted.</summary>
     internal EmbeddingWorker? Worker => _worker;
 
@@ -118,7 +121,8 @@ public sealed partial class MemoryEmbeddings : IDisposable
 
     public void Dispose() => _worker?.Dispose();
 
-    private static string TextOf(string title, string content) => title + "\n" + content;
+    /// <summary>The text a memory's vector is made from, the same for every provider.</summary>
+    internal static string TextOf(string title, string content) => title + "\n" + content;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The query could not be embedded ({Type}: {Reason}); this search ranks by words only")]
     private partial void LogQueryEmbeddingFailed(string type, string reason);

@@ -779,6 +779,67 @@ public abstract class MemoryStoreContract
     }
 
     [Fact]
+    public async Task A_store_is_acknowledged_while_its_embedding_is_held_and_is_found_by_words_at_once_and_by_meaning_after()
+    {
+        await using var env = await CreateAsync();
+        var generator = new HeldEmbeddingGenerator();
+        var store = env.OpenReplica(new SearchOptions(), generator);
+
+        var stored = await store.StoreAsync("alice", new NewMemory("We agreed to cut the mobile budget by 15%."), Ct).WaitAsync(VectorTimeout, Ct);
+        var byWords = await store.SearchAsync("alice", new SearchQuery("mobile budget"), Ct).WaitAsync(VectorTimeout, Ct);
+        var byMeaningBefore = await store.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct).WaitAsync(VectorTimeout, Ct);
+        generator.Release();
+        await env.VectorsReadyAsync(store, Ct).WaitAsync(VectorTimeout, Ct);
+        var byMeaningAfter = await store.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct).WaitAsync(VectorTimeout, Ct);
+
+        Assert.True(stored.Created);
+        Assert.Equal(stored.Memory.Id, Assert.Single(byWords.Items).Memory.Id);
+        Assert.Empty(byMeaningBefore.Items);
+        Assert.Equal(stored.Memory.Id, Assert.Single(byMeaningAfter.Items).Memory.Id);
+    }
+
+    [Fact]
+    public async Task Time_and_tag_filters_are_applied_before_ranking_by_meaning()
+    {
+        await using var env = await CreateAsync();
+        var store = env.OpenReplica(new SearchOptions(), new HeldEmbeddingGenerator(held: false));
+        var start = new DateTimeOffset(2025, 3, 3, 9, 0, 0, TimeSpan.Zero);
+        string? inside = null;
+        for (var week = 0; week < 6; week++)
+        {
+            var id = await env.ImportAsync(store, "alice", Dated($"Budget review week {week}: the phone line", start.AddDays(7 * week), "budget"), Ct);
+            if (week is 2)
+            {
+                inside = id;
+            }
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            await env.ImportAsync(store, "alice", Dated($"Money talk {i} about the mobile app", start.AddDays(14).AddHours(i % 5 == 0 ? 200 : 1 + i), i % 2 == 0 ? "budget" : "chat"), Ct);
+        }
+
+        await env.VectorsReadyAsync(store, Ct).WaitAsync(VectorTimeout, Ct);
+        var since = start.AddDays(14);
+        var until = start.AddDays(21);
+
+        var window = await store.SearchAsync("alice", new SearchQuery("phone money", Since: since, Until: until, Limit: 50), Ct);
+        var tagged = await store.SearchAsync("alice", new SearchQuery("phone money", Tags: ["budget"], Since: since, Until: until, Limit: 50), Ct);
+
+        Assert.All(window.Items, h => Assert.InRange(h.Memory.Created, since, until.AddTicks(-1)));
+        Assert.Contains(inside, window.Items.Select(h => h.Memory.Id));
+        Assert.Equal(25, window.Items.Count);
+        Assert.All(tagged.Items, h => Assert.Contains("budget", h.Memory.Tags));
+        // Week 2's note and the even-numbered talks inside the window: 1 + 12.
+        Assert.Equal(13, tagged.Items.Count);
+    }
+
+    private static readonly TimeSpan VectorTimeout = TimeSpan.FromSeconds(60);
+
+    private static Memory Dated(string content, DateTimeOffset created, string tag) =>
+        new(MemoryIds.New(created), content, [tag], created, created, content, null, new Dictionary<string, string>());
+
+    [Fact]
     public async Task Known_item_recall_at_5_is_at_least_95_percent_for_shuffled_inflected_multi_word_queries()
     {
         await using var env = await CreateAsync(new StorageOptions { FlushToDisk = false });

@@ -2,6 +2,8 @@ using Memento.McpServer.Embeddings;
 using Memento.McpServer.Search;
 using Memento.McpServer.Storage;
 using Memento.Tests.Infrastructure;
+using Memento.Tests.Search;
+using Npgsql;
 
 namespace Memento.Tests.Storage;
 
@@ -30,5 +32,87 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
 
         Assert.Equal(budget.Memory.Id, byMeaning.Items[0].Memory.Id);
         Assert.DoesNotContain(budget.Memory.Id, byWordsOnly.Items.Select(h => h.Memory.Id));
+    }
+
+    [Fact]
+    public async Task A_vector_is_made_once_by_one_replica_and_a_repeated_query_is_embedded_once()
+    {
+        await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(), Ct);
+        var writer = env.Open(new SearchOptions(), new HeldEmbeddingGenerator(held: false));
+        for (var i = 0; i < 5; i++)
+        {
+            await writer.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
+        }
+
+        await writer.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var readerModel = new HeldEmbeddingGenerator(held: false);
+        var reader = env.Open(new SearchOptions(), readerModel);
+        await reader.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var first = await reader.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct);
+        var again = await reader.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct);
+
+        Assert.Equal(5, writer.EmbeddingWorker!.Computed);
+        Assert.Equal(0, reader.EmbeddingWorker!.Computed);
+        Assert.Equal(0, readerModel.Calls);
+        Assert.Equal(1, readerModel.Queries);
+        Assert.Equal(5, first.Items.Count);
+        Assert.Equal(first.Items.Select(h => h.Memory.Id), again.Items.Select(h => h.Memory.Id));
+        Assert.Equal(5, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v1'"));
+    }
+
+    [Fact]
+    public async Task A_model_change_re_embeds_in_the_background_and_the_old_models_vectors_are_not_compared_meanwhile()
+    {
+        await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(), Ct);
+        var before = env.Open(new SearchOptions(), new HeldEmbeddingGenerator(held: false, modelId: "concepts-v1"));
+        var budget = await before.StoreAsync("alice", new NewMemory("We agreed to cut the mobile budget by 15%."), Ct);
+        await before.StoreAsync("alice", new NewMemory("Another note about the phone line"), Ct);
+        await before.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        before.Dispose();
+
+        var newModel = new HeldEmbeddingGenerator(held: true, modelId: "concepts-v2");
+        var after = env.Open(new SearchOptions(), newModel);
+        var meanwhile = await after.SearchAsync("alice", new SearchQuery("money"), Ct).WaitAsync(Timeout, Ct);
+        var byWordsMeanwhile = await after.SearchAsync("alice", new SearchQuery("mobile budget"), Ct).WaitAsync(Timeout, Ct);
+        newModel.Release();
+        await after.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var reembedded = await after.SearchAsync("alice", new SearchQuery("money"), Ct);
+
+        Assert.Empty(meanwhile.Items);
+        Assert.Equal(budget.Memory.Id, Assert.Single(byWordsMeanwhile.Items).Memory.Id);
+        Assert.Equal(2, newModel.Calls);
+        Assert.Equal(budget.Memory.Id, reembedded.Items[0].Memory.Id);
+        Assert.Equal(2, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v2'"));
+    }
+
+    [Fact]
+    public async Task An_edit_of_the_content_is_embedded_again_and_a_tag_change_keeps_the_vector()
+    {
+        await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(), Ct);
+        var generator = new HeldEmbeddingGenerator(held: false);
+        var store = env.Open(new SearchOptions(), generator);
+        var note = await store.StoreAsync("alice", new NewMemory("Review of the garden"), Ct);
+        await store.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var callsAfterStore = generator.Calls;
+
+        await store.UpdateAsync("alice", note.Memory.Id, new MemoryUpdate(Tags: ["home"]), Ct);
+        await store.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var callsAfterTags = generator.Calls;
+        await store.UpdateAsync("alice", note.Memory.Id, new MemoryUpdate(Content: "The mobile budget was cut"), Ct);
+        await store.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var byMeaning = await store.SearchAsync("alice", new SearchQuery("money"), Ct);
+
+        Assert.Equal(1, callsAfterStore);
+        Assert.Equal(1, callsAfterTags);
+        Assert.Equal(2, generator.Calls);
+        Assert.Equal(note.Memory.Id, Assert.Single(byMeaning.Items).Memory.Id);
+    }
+
+    private static async Task<long> CountAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 }

@@ -23,6 +23,9 @@ public abstract class StoreEnvironment : IAsyncDisposable
     /// <summary>Completes when the replica has made or loaded the vector of every memory stored so far (they are made in the background).</summary>
     public abstract Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken);
 
+    /// <summary>Stores a memory as it was elsewhere, with its id and times (how a test dates memories); returns its id.</summary>
+    public abstract Task<string> ImportAsync(IMemoryStore replica, string user, Memory memory, CancellationToken cancellationToken);
+
     /// <summary>Runs the provider's trash purge once; returns how many memories went for good.</summary>
     public abstract Task<int> PurgeTrashAsync(CancellationToken cancellationToken);
 
@@ -44,6 +47,9 @@ internal sealed class FileStoreEnvironment(StoreSetup setup) : StoreEnvironment
     public override Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken) =>
         ((FileMemoryStore)replica).Embeddings.WhenVectorsReadyAsync(cancellationToken);
 
+    public override async Task<string> ImportAsync(IMemoryStore replica, string user, Memory memory, CancellationToken cancellationToken) =>
+        (await ((FileMemoryStore)replica).ImportAsync(user, memory, cancellationToken)).Memory.Id;
+
     public override Task<int> PurgeTrashAsync(CancellationToken cancellationToken) => Task.FromResult(_env.Store.PurgeTrash());
 
     public override ValueTask DisposeAsync()
@@ -57,6 +63,7 @@ internal sealed class FileStoreEnvironment(StoreSetup setup) : StoreEnvironment
 internal sealed class PostgresStoreEnvironment : StoreEnvironment
 {
     private readonly List<NpgsqlDataSource> _dataSources = [];
+    private readonly List<PostgresMemoryStore> _stores = [];
     private readonly StoreSetup _setup;
     private readonly string _connectionString;
     private readonly PostgresMemoryStore _store;
@@ -84,16 +91,29 @@ internal sealed class PostgresStoreEnvironment : StoreEnvironment
     {
         var dataSource = NpgsqlDataSource.Create(_connectionString);
         _dataSources.Add(dataSource);
-        return new PostgresMemoryStore(dataSource, _setup.Options ?? new StorageOptions(), new PostgresStorageOptions(), search, NullLogger<PostgresMemoryStore>.Instance, _setup.Time, embeddings);
+        var store = new PostgresMemoryStore(dataSource, _setup.Options ?? new StorageOptions(), new PostgresStorageOptions(), search, NullLogger<PostgresMemoryStore>.Instance, _setup.Time, embeddings);
+        _stores.Add(store);
+        return store;
     }
 
-    // The PostgreSQL store embeds a memory as it stores it: its vector is there once the store returns.
-    public override Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken) => Task.CompletedTask;
+    public override Task VectorsReadyAsync(IMemoryStore replica, CancellationToken cancellationToken) =>
+        ((PostgresMemoryStore)replica).WhenVectorsReadyAsync(cancellationToken);
+
+    public override async Task<string> ImportAsync(IMemoryStore replica, string user, Memory memory, CancellationToken cancellationToken)
+    {
+        await ((PostgresMemoryStore)replica).ImportAsync(user, memory, deletedAt: null, cancellationToken);
+        return memory.Id;
+    }
 
     public override Task<int> PurgeTrashAsync(CancellationToken cancellationToken) => _store.PurgeTrashAsync(cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+
         foreach (var dataSource in _dataSources)
         {
             await dataSource.DisposeAsync();

@@ -14,9 +14,12 @@ namespace Memento.McpServer.Storage.Postgres;
 /// <see cref="IMemoryStore"/> on PostgreSQL: the database is the source of truth for memories, tags,
 /// metadata, trash and content hashes, and ranks full-text searches itself (a weighted <c>tsvector</c>
 /// with a GIN index). Replicas keep no index of their own, so every replica reads every other's writes
-/// at once. Limits, ids, cursors and snippets are the file provider's. See <c>docs/storage.md</c>.
+/// at once. Limits, ids, cursors and snippets are the file provider's, and so is the search orchestration
+/// (<see cref="MemorySearch"/>: word modes, fusion with the vectors, cursors) over this provider's
+/// <see cref="ISearchIndex"/>. Vectors are made in the background (<see cref="PostgresEmbeddingWorker"/>).
+/// See <c>docs/storage.md</c>.
 /// </summary>
-public sealed partial class PostgresMemoryStore : IMemoryStore
+public sealed partial class PostgresMemoryStore : IMemoryStore, IDisposable
 {
     private const string SummaryColumns = "id, title, tags, created, updated, content_length, preview";
     private const string MemoryColumns = "id, title, tags, created, updated, content, source, metadata";
@@ -27,7 +30,9 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     private readonly SearchOptions _search;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embeddings;
+    private readonly MemoryEmbeddings _embeddings;
+    private readonly MemorySearch _searcher;
+    private readonly PostgresEmbeddingWorker? _worker;
     private readonly int _commandTimeout;
     private readonly SemaphoreSlim _readyGate = new(1, 1);
     private volatile bool _ready;
@@ -48,12 +53,27 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         _search = search;
         _logger = logger;
         _time = time ?? TimeProvider.System;
-        _embeddings = search.Embeddings != Memento.McpServer.Embeddings.EmbeddingProvider.Off ? embeddings : null;
         _commandTimeout = (int)Math.Ceiling(postgres.CommandTimeout.TotalSeconds);
+        // The query side (cache, timeout) and the fusion are the file provider's; the memory vectors live in the rows.
+        _embeddings = new MemoryEmbeddings(search.Embeddings != Memento.McpServer.Embeddings.EmbeddingProvider.Off ? embeddings : null, vectors: null, search, _time, logger);
+        _searcher = new MemorySearch(search, _embeddings);
+        if (_embeddings.Generator is { } generator)
+        {
+            _worker = new PostgresEmbeddingWorker(dataSource, EnsureSchemaAsync, () => _vectors, generator, _embeddings.ModelId!, _commandTimeout, _time, logger).Start();
+        }
     }
 
     /// <summary>Whether searches fuse full-text ranking with embeddings.</summary>
-    public bool HybridSearch => _embeddings is not null;
+    public bool HybridSearch => _searcher.Hybrid;
+
+    /// <summary>The embedding side: the model id and the query cache.</summary>
+    public MemoryEmbeddings Embeddings => _embeddings;
+
+    /// <summary>The background worker that fills the rows' vectors, when embeddings are on.</summary>
+    internal PostgresEmbeddingWorker? EmbeddingWorker => _worker;
+
+    /// <summary>Completes when every live memory has a vector of the current model.</summary>
+    public Task WhenVectorsReadyAsync(CancellationToken cancellationToken) => _worker?.WhenIdleAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Whether this process has brought the schema up to date.</summary>
     internal bool SchemaReady => _ready;
@@ -110,11 +130,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
 
         var now = created is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()) : Now();
         var candidate = new Memory(MemoryIds.New(now), normalized.Title, normalized.Tags, now, now, normalized.Content, normalized.Source, normalized.Metadata);
-        var vector = await EmbedAsync(candidate, cancellationToken);
-        var (stored, isNew) = await InsertAsync(user, candidate, hash, vector, deletedAt: null, dedupe: true, cancellationToken);
+        var (stored, isNew) = await InsertAsync(user, candidate, hash, deletedAt: null, dedupe: true, cancellationToken);
 
         if (isNew)
         {
+            // Findable by words now, by meaning once the worker has made its vector.
+            _worker?.Wake();
             StorageTelemetry.MemoriesStored.Add(1);
             activity?.SetTag("memento.memory_id", stored.Id);
         }
@@ -133,12 +154,16 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         MemoryRules.ValidateId(memory.Id);
         await EnsureSchemaAsync(cancellationToken);
         var hash = MemoryDocument.ContentHash(memory.Content, memory.Title, memory.Tags);
-        var vector = deletedAt is null ? await EmbedAsync(memory, cancellationToken) : null;
-        var (_, isNew) = await InsertAsync(user, memory, hash, vector, deletedAt, dedupe: false, cancellationToken);
+        var (_, isNew) = await InsertAsync(user, memory, hash, deletedAt, dedupe: false, cancellationToken);
+        if (isNew && deletedAt is null)
+        {
+            _worker?.Wake();
+        }
+
         return isNew;
     }
 
-    private async Task<(Memory Memory, bool Created)> InsertAsync(string user, Memory memory, string hash, float[]? vector, DateTimeOffset? deletedAt, bool dedupe, CancellationToken cancellationToken)
+    private async Task<(Memory Memory, bool Created)> InsertAsync(string user, Memory memory, string hash, DateTimeOffset? deletedAt, bool dedupe, CancellationToken cancellationToken)
     {
         // One round trip, one implicit transaction. Stores of the same content for the same user take the
         // same transaction-scoped advisory lock first, so across every replica the second one waits, then
@@ -158,12 +183,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 ORDER BY id LIMIT 1
             ), inserted AS (
                 INSERT INTO memento_memories (user_id, id, title, tags, created, updated, content, source, metadata,
-                    content_hash, content_length, content_bytes, preview, search, deleted_at, embedding)
+                    content_hash, content_length, content_bytes, preview, search, deleted_at)
                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
                     setweight(to_tsvector($14::regconfig, $3), 'A')
                         || setweight(to_tsvector($14::regconfig, array_to_string($4, ' ')), 'B')
                         || setweight(to_tsvector($14::regconfig, $7), 'C'),
-                    $15, {VectorParameter("$17")}
+                    $15
                 WHERE NOT EXISTS (SELECT 1 FROM existing)
                 ON CONFLICT (user_id, id) DO NOTHING
                 RETURNING {MemoryColumns}
@@ -188,7 +213,6 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _postgres.TextSearchConfiguration });
         insert.Parameters.Add(new NpgsqlParameter { Value = deletedAt is { } d ? d.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         insert.Parameters.Add(new NpgsqlParameter<bool> { TypedValue = dedupe });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)vector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
         batch.BatchCommands.Add(insert);
 
         try
@@ -280,15 +304,14 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 Metadata = metadata,
                 Updated = now > current.Created ? now : current.Created,
             };
-            var vector = await EmbedAsync(changed, cancellationToken);
-
             await using (var write = new NpgsqlCommand($"""
                 UPDATE memento_memories SET title = $3, tags = $4, updated = $5, content = $6, metadata = $7,
                     content_hash = $8, content_length = $9, content_bytes = $10, preview = $11,
                     search = setweight(to_tsvector($12::regconfig, $3), 'A')
                         || setweight(to_tsvector($12::regconfig, array_to_string($4, ' ')), 'B')
                         || setweight(to_tsvector($12::regconfig, $6), 'C'),
-                    embedding = {VectorParameter("$13")}
+                    embedding = CASE WHEN title = $3 AND content = $6 THEN embedding END,
+                    embedding_model = CASE WHEN title = $3 AND content = $6 THEN embedding_model END
                 WHERE user_id = $1 AND id = $2
                 """, connection, transaction))
             {
@@ -305,11 +328,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
                 write.Parameters.Add(new NpgsqlParameter<int> { TypedValue = Encoding.UTF8.GetByteCount(content) });
                 write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = MemoryIndex.Preview(content) });
                 write.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _postgres.TextSearchConfiguration });
-                write.Parameters.Add(new NpgsqlParameter { Value = (object?)vector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
                 await write.ExecuteNonQueryAsync(cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
+            // An edit of title or content left the row without a vector: the worker makes the new one.
+            _worker?.Wake();
             return changed;
         }
         catch (NpgsqlException e) when (IsUnavailable(e))
@@ -343,7 +367,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     public async Task<Page<TrashedMemory>> ListTrashAsync(string user, int limit = 20, string? cursor = null, CancellationToken cancellationToken = default)
     {
         MemoryRules.ValidateUser(user);
-        CheckLimit(limit);
+        QueryRules.CheckLimit(limit);
         // The file provider's trash cursor names "<deletion>~<id>"; here the deletion is in milliseconds.
         var after = TrashCursor.Parse(cursor) is { } key
             ? (long.TryParse(key.Split('~', 2)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? (Ms: ms, Id: key.Split('~', 2)[1]) : throw new MemoryValidationException("The cursor is not valid; pass the nextCursor of a previous page unchanged, or drop it to start again."))
@@ -423,8 +447,8 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     {
         MemoryRules.ValidateUser(user);
         ArgumentNullException.ThrowIfNull(query);
-        CheckLimit(query.Limit);
-        CheckRange(query.Since, query.Until);
+        QueryRules.CheckLimit(query.Limit);
+        QueryRules.CheckRange(query.Since, query.Until);
         var after = ListCursor.Parse(query.Cursor);
         await EnsureSchemaAsync(cancellationToken);
 
@@ -466,16 +490,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     public async Task<Page<SearchHit>> SearchAsync(string user, SearchQuery query, CancellationToken cancellationToken = default)
     {
         MemoryRules.ValidateUser(user);
-        ArgumentNullException.ThrowIfNull(query);
-        CheckLimit(query.Limit);
-        CheckRange(query.Since, query.Until);
-        var terms = FtsQuery.Terms(query.Text);
-        if (terms.Count == 0)
-        {
-            throw new MemoryValidationException("The query has no words to search for.");
-        }
-
-        var (offset, cursorMode) = PageCursor.ParseSearch(query.Cursor, query.Text);
+        var plan = _searcher.Plan(query);
         var started = Stopwatch.GetTimestamp();
         using var activity = StorageTelemetry.Source.StartActivity("memento.search");
         activity?.SetTag("memento.user", user);
@@ -483,38 +498,10 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
 
         try
         {
-            List<SearchHit> hits;
-            bool allWords;
-            if (_embeddings is null)
-            {
-                // Memories holding every word are what a person means; any word is the fallback when none does.
-                allWords = cursorMode ?? true;
-                hits = await RankAsync(user, terms, everyWord: allWords, query, offset, query.Limit + 1, cancellationToken);
-                if (cursorMode is null && hits.Count == 0)
-                {
-                    allWords = false;
-                    hits = await RankAsync(user, terms, everyWord: false, query, offset, query.Limit + 1, cancellationToken);
-                }
-            }
-            else
-            {
-                var queryVector = (await _embeddings.GenerateAsync([query.Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
-                var depth = Math.Max(_search.HybridCandidates, offset + query.Limit + 1);
-                var lexical = await RankAsync(user, terms, everyWord: false, query, 0, depth, cancellationToken);
-                var semantic = await NearestAsync(user, queryVector, query, depth, cancellationToken);
-                hits = [.. HybridRanking.Fuse(lexical, semantic, _search.FusionK).Skip(offset).Take(query.Limit + 1)];
-                allWords = false;
-            }
-
-            var next = hits.Count > query.Limit ? PageCursor.ForSearch(offset + query.Limit, query.Text, allWords) : null;
-            if (next is not null)
-            {
-                hits.RemoveAt(hits.Count - 1);
-            }
-
-            activity?.SetTag("memento.hits", hits.Count);
-            activity?.SetTag("memento.search.every_word", allWords);
-            return new Page<SearchHit>(hits, next);
+            var result = await _searcher.RunAsync(new UserSearchIndex(this, user), plan, cancellationToken);
+            activity?.SetTag("memento.hits", result.Page.Items.Count);
+            activity?.SetTag("memento.search.every_word", result.EveryWord);
+            return result.Page;
         }
         catch (NpgsqlException e) when (IsUnavailable(e))
         {
@@ -526,7 +513,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         }
     }
 
-    private async Task<List<SearchHit>> RankAsync(string user, IReadOnlyList<string> terms, bool everyWord, SearchQuery query, int offset, int take, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SearchHit>> RankAsync(string user, IReadOnlyList<string> terms, bool everyWord, SearchQuery query, int offset, int take, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
         command.CommandTimeout = _commandTimeout;
@@ -555,11 +542,16 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         return hits;
     }
 
-    private async Task<List<(MemorySummary Summary, double Similarity)>> NearestAsync(string user, float[] vector, SearchQuery query, int take, CancellationToken cancellationToken)
+    /// <summary>
+    /// The memories nearest the query's vector among those with a vector of the current model, the tag
+    /// and time filters in the same WHERE clause, so they apply before the ranking (exact: no approximate index).
+    /// </summary>
+    private async Task<IReadOnlyList<(MemorySummary Summary, double Similarity)>> NearestAsync(string user, float[] vector, SearchQuery query, int take, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand();
         command.CommandTimeout = _commandTimeout;
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = user });
+        var model = Add(command, _embeddings.ModelId!);
         var q = Add(command, vector);
         var dims = Add(command, vector.Length);
         var (similarity, sameSize) = _vectors == PostgresSchema.VectorKind.PgVector
@@ -568,7 +560,7 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         var sql = new StringBuilder($"""
             SELECT {SummaryColumns}, {similarity} AS similarity
             FROM memento_memories
-            WHERE user_id = $1 AND deleted_at IS NULL AND embedding IS NOT NULL AND {sameSize}
+            WHERE user_id = $1 AND deleted_at IS NULL AND embedding_model = {model} AND {sameSize}
             """);
         AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY similarity DESC, id DESC LIMIT {Add(command, take)}");
@@ -582,6 +574,16 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         }
 
         return nearest;
+    }
+
+    /// <summary>One user's memories as <see cref="MemorySearch"/> asks for them.</summary>
+    private sealed class UserSearchIndex(PostgresMemoryStore store, string user) : ISearchIndex
+    {
+        public Task<IReadOnlyList<SearchHit>> MatchAsync(IReadOnlyList<string> terms, bool everyWord, SearchQuery filters, int offset, int take, CancellationToken cancellationToken) =>
+            store.RankAsync(user, terms, everyWord, filters, offset, take, cancellationToken);
+
+        public Task<IReadOnlyList<(MemorySummary Summary, double Similarity)>> NearestAsync(float[] vector, SearchQuery filters, int take, CancellationToken cancellationToken) =>
+            store.NearestAsync(user, vector, filters, take, cancellationToken);
     }
 
     public async Task<UserStats> GetStatsAsync(string user, CancellationToken cancellationToken = default)
@@ -678,6 +680,12 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
         return purged;
     }
 
+    public void Dispose()
+    {
+        _worker?.Dispose();
+        _embeddings.Dispose();
+    }
+
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         try
@@ -689,20 +697,6 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
             throw Unavailable(e);
         }
     }
-
-    private async Task<float[]?> EmbedAsync(Memory memory, CancellationToken cancellationToken)
-    {
-        if (_embeddings is null)
-        {
-            return null;
-        }
-
-        var embeddings = await _embeddings.GenerateAsync([memory.Title + "\n" + memory.Content], cancellationToken: cancellationToken);
-        return embeddings[0].Vector.ToArray();
-    }
-
-    private string VectorParameter(string name) =>
-        _vectors == PostgresSchema.VectorKind.PgVector ? $"{name}::real[]::vector" : name;
 
     private static void AddFilters(NpgsqlCommand command, StringBuilder sql, IReadOnlyList<string>? tags, TagMatch match, DateTimeOffset? since, DateTimeOffset? until)
     {
@@ -762,22 +756,6 @@ public sealed partial class PostgresMemoryStore : IMemoryStore
     private static DateTimeOffset Instant(DateTime utc) => new(DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 
     private DateTimeOffset Now() => DateTimeOffset.FromUnixTimeMilliseconds(_time.GetUtcNow().ToUnixTimeMilliseconds());
-
-    private static void CheckLimit(int limit)
-    {
-        if (limit is < 1 or > 100)
-        {
-            throw new MemoryValidationException($"The limit is {limit}; ask for 1 to 100 results at a time and page with the cursor.");
-        }
-    }
-
-    private static void CheckRange(DateTimeOffset? since, DateTimeOffset? until)
-    {
-        if (since is { } s && until is { } u && u <= s)
-        {
-            throw new MemoryValidationException("'until' must be later than 'since'.");
-        }
-    }
 
     // Connection failures and a database that refuses writes are the provider's "storage unavailable";
     // anything else (a bug in a statement) stays an error the logs show as such.

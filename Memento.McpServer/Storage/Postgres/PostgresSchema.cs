@@ -52,6 +52,10 @@ internal static partial class PostgresSchema
             """, ct)),
         new(2, "vectors for hybrid ranking (pgvector when available, else real[])", AddVectorsAsync),
         new(3, "cosine similarity of real[] vectors in double precision", (c, t, _, ct) => ExecuteAsync(c, t, CosineFunction, ct)),
+        new(4, "each vector's model, so a model change re-embeds in the background", (c, t, _, ct) => ExecuteAsync(c, t, """
+            ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding_model text;
+            CREATE INDEX IF NOT EXISTS memento_memories_embedding_model ON memento_memories (embedding_model) WHERE deleted_at IS NULL;
+            """, ct)),
     ];
 
     // Products of two small components underflow real ("value out of range: underflow" from any real

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.AI;
+
+namespace Memento.Tests.Search;
+
+/// <summary>
+/// Concept vectors (one dimension per group of words that mean the same), held until released when
+/// asked to, so a test can see what happens while the model is busy.
+/// </summary>
+internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = "concepts-v1") : IEmbeddingGenerator<string, Embedding<float>>
+{
+    private static readonly string[][] Concepts =
+    [
+        ["money", "budget", "spend", "cost"],
+        ["phone", "mobile", "app", "line"],
+        ["note", "notes", "review"],
+        ["held"],
+    ];
+
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _calls;
+    private int _queries;
+
+    public string? HoldTextsWith { get; init; }
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public int Queries => Volatile.Read(ref _queries);
+
+    public void Release() => _release.TrySetResult();
+
+    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var texts = values.ToList();
+        if (McpServer.Embeddings.EmbeddingPurpose.IsQuery(options))
+        {
+            Interlocked.Increment(ref _queries);
+        }
+        else
+        {
+            Interlocked.Add(ref _calls, texts.Count);
+        }
+
+        if ((held && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options)) || (HoldTextsWith is { } marker && texts.Any(t => t.Contains(marker, StringComparison.Ordinal))))
+        {
+            await _release.Task.WaitAsync(cancellationToken);
+        }
+
+        var result = new GeneratedEmbeddings<Embedding<float>>();
+        foreach (var text in texts)
+        {
+            var words = text.ToLowerInvariant().Split([' ', '.', ',', ':', '\n', '%'], StringSplitOptions.RemoveEmptyEntries);
+            var vector = new float[Concepts.Length + 1];
+            vector[^1] = 0.05f;
+            for (var i = 0; i < Concepts.Length; i++)
+            {
+                vector[i] = words.Count(w => Concepts[i].Contains(w));
+            }
+
+            result.Add(new Embedding<float>(vector));
+        }
+
+        return result;
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("test", null, modelId, Concepts.Length + 1) : null;
+
+    public void Dispose()
+    {
+    }
+}

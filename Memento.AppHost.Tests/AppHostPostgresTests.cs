@@ -14,8 +14,10 @@ public sealed class AppHostPostgresTests(PostgresServer postgres)
     {
         var ct = TestContext.Current.CancellationToken;
         var database = await postgres.CreateDatabaseAsync(ct);
+        // Declared before the app, so it is deleted after the app (and its replicas) stopped.
+        using var storage = new TempDirectory("memento-apphost-pg");
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Memento_AppHost>(
-            ["Memento:Storage:Root=" + Directory.CreateTempSubdirectory("memento-apphost").FullName, "ConnectionStrings:memento-db=" + database], ct);
+            ["Memento:Storage:Root=" + storage.Path, "ConnectionStrings:memento-db=" + database], ct);
         await using var app = await appHost.BuildAsync(ct).WaitAsync(StartTimeout, ct);
         await app.StartAsync(ct).WaitAsync(StartTimeout, ct);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("mcpserver", ct).WaitAsync(StartTimeout, ct);

@@ -85,7 +85,8 @@ internal static class AtomicFile
     /// Opens a file written by <see cref="WriteAllText(IFileSystem, string, string, bool, TimeSpan?)"/> for
     /// reading, riding out a replace under way: while the target is missing or cannot be opened and a
     /// complete copy waits under a temporary name, waits up to <paramref name="wait"/> for the writer,
-    /// then puts that copy in place itself. Null when the file does not exist and no replace of it is under way.
+    /// then puts that copy in place itself, or reads that copy when the name stays held. Null when the file does
+    /// not exist and no replace of it is under way.
     /// </summary>
     public static Stream? OpenRead(IFileSystem fileSystem, string path, TimeSpan? wait = null)
     {
@@ -112,13 +113,23 @@ internal static class AtomicFile
 
                 if (Stopwatch.GetElapsedTime(started) >= budget)
                 {
-                    if (promoted || !TryPromote(fileSystem, copy, path))
+                    if (!promoted && TryPromote(fileSystem, copy, path))
+                    {
+                        promoted = true;
+                        continue;
+                    }
+
+                    // The name is still held (the old file, delete-pending, is open on another client): the
+                    // complete copy is the file's newest content, so read that rather than report it missing.
+                    if (OpenCopy(fileSystem, copy) is { } stream)
+                    {
+                        return stream;
+                    }
+
+                    if (Stopwatch.GetElapsedTime(started) >= budget * 4)
                     {
                         return null;
                     }
-
-                    promoted = true;
-                    continue;
                 }
             }
             catch (IOException) when (Stopwatch.GetElapsedTime(started) < budget)
@@ -255,6 +266,19 @@ internal static class AtomicFile
             .OrderByDescending(t => LastWrite(fileSystem, t.Path))
             .Select(t => t.Path)
             .FirstOrDefault();
+    }
+
+    // Null when the copy is gone meanwhile: its writer has put it in place, and the next open finds the target.
+    private static Stream? OpenCopy(IFileSystem fileSystem, string copy)
+    {
+        try
+        {
+            return fileSystem.OpenRead(copy);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static bool TryPromote(IFileSystem fileSystem, string temp, string path)

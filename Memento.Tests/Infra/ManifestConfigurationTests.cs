@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
 using k8s.Models;
+using Memento.Tests.App.Scenarios;
 using Memento.Tests.Chat;
 using Memento.Tests.Infrastructure;
 using ModelContextProtocol.Client;
@@ -39,16 +40,18 @@ public sealed partial class ManifestConfigurationTests
         var alive = await http.GetAsync(container.LivenessProbe.HttpGet.Path, ct);
         using var untrusting = new HttpClient { BaseAddress = server.BaseAddress, Timeout = Timeout };
         var refused = await Assert.ThrowsAsync<HttpRequestException>(() => untrusting.GetAsync("/health", ct));
-        var transport = new HttpClientTransport(
-            new HttpClientTransportOptions
-            {
-                Endpoint = new Uri(server.BaseAddress, "/mcp"),
-                TransportMode = HttpTransportMode.StreamableHttp,
-                AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {Key}" },
-            },
-            new HttpClient(TrustOnly(caFile)) { Timeout = Timeout },
-            ownsHttpClient: true);
-        await using var client = await McpClient.CreateAsync(transport, cancellationToken: ct).WaitAsync(Timeout, ct);
+        await using var client = await MementoMcp.CreateClientAsync(
+            () => new HttpClientTransport(
+                new HttpClientTransportOptions
+                {
+                    Endpoint = new Uri(server.BaseAddress, "/mcp"),
+                    TransportMode = HttpTransportMode.StreamableHttp,
+                    AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {Key}" },
+                },
+                new HttpClient(TrustOnly(caFile)) { Timeout = Timeout },
+                ownsHttpClient: true),
+            Timeout,
+            ct);
 
         // Assert
         Assert.Equal("https", server.BaseAddress.Scheme);

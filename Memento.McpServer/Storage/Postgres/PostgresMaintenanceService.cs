@@ -61,7 +61,7 @@ internal sealed partial class PostgresMaintenanceService(
                 return;
             }
         }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await timer.NextTickAsync(stoppingToken));
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
@@ -70,18 +70,6 @@ internal sealed partial class PostgresMaintenanceService(
         {
             await Task.Delay(delay, _time, stoppingToken);
             return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
         }
         catch (OperationCanceledException)
         {

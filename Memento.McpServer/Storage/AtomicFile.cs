@@ -108,7 +108,8 @@ internal static class AtomicFile
             {
                 if (NewestCompleteCopy(fileSystem, path) is not { } copy)
                 {
-                    return null;
+                    // No copy waits, or its writer has just put it in place: the target answers which.
+                    return OpenIfThere(fileSystem, path);
                 }
 
                 if (Stopwatch.GetElapsedTime(started) >= budget)
@@ -276,6 +277,19 @@ internal static class AtomicFile
             return fileSystem.OpenRead(copy);
         }
         catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    // Null when the target is missing (or still held while delete-pending) and no replace of it waits.
+    private static Stream? OpenIfThere(IFileSystem fileSystem, string path)
+    {
+        try
+        {
+            return fileSystem.OpenRead(path);
+        }
+        catch (IOException)
         {
             return null;
         }

@@ -20,8 +20,11 @@ internal static class QualityBench
         var memories = LabelledSet.Memories;
         var queries = LabelledSet.Queries;
         Console.WriteLine($"labelled set: {memories.Count} memories, {queries.Count} queries ({Describe(queries)})");
+        var allScores = new List<float[][]>();
         foreach (var model in LocalModel.All)
         {
+            var modelScores = new float[queries.Count][];
+            allScores.Add(modelScores);
             var generator = new LocalEmbeddingGenerator(model);
             var started = Stopwatch.GetTimestamp();
             await generator.LoadAsync().WaitAsync(cancellationToken);
@@ -43,6 +46,7 @@ internal static class QualityBench
                 var start = Stopwatch.GetTimestamp();
                 var vector = (await generator.GenerateAsync([query.Text], EmbeddingPurpose.Query, cancellationToken))[0].Vector.ToArray();
                 queryTimes.Add(Stats.Milliseconds(start));
+                modelScores[ranked.Count] = memories.Select(m => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, vectors[m.Key])).ToArray();
                 var scored = memories
                     .Where(m => InWindow(m, query))
                     .Select(m => (m.Key, Similarity: System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, vectors[m.Key])))
@@ -71,7 +75,62 @@ internal static class QualityBench
                 $"  top similarity: answerable queries p10 {Stats.Percentile(answered, 0.1):F3} median {Stats.Percentile(answered, 0.5):F3}; negatives median {Stats.Percentile(negatives, 0.5):F3} p90 {Stats.Percentile(negatives, 0.9):F3} max {negatives[^1]:F3}"));
         }
 
+        Ensembles(memories, queries, allScores);
         return 0;
+    }
+
+    /// <summary>
+    /// Both models together, each query's similarities combined: summed, summed as z-scores (each model's
+    /// scores centred and scaled per query, since arctic-embed-xs's are bunched), or the two rankings fused.
+    /// </summary>
+    private static void Ensembles(IReadOnlyList<LabelledMemory> memories, IReadOnlyList<LabelledQuery> queries, List<float[][]> scores)
+    {
+        var combos = new List<(string Name, Func<int, double[]> Score)>
+        {
+            ("sum of similarities", q => Enumerable.Range(0, memories.Count).Select(i => scores.Sum(s => (double)s[q][i])).ToArray()),
+            ("sum of z-scores", q =>
+            {
+                var z = new double[memories.Count];
+                foreach (var s in scores)
+                {
+                    var mean = s[q].Average(v => (double)v);
+                    var sd = Math.Sqrt(s[q].Average(v => (v - mean) * (v - mean)));
+                    for (var i = 0; i < z.Length; i++)
+                    {
+                        z[i] += (s[q][i] - mean) / sd;
+                    }
+                }
+
+                return z;
+            }),
+            ("RRF k=60 of the two rankings", q =>
+            {
+                var f = new double[memories.Count];
+                foreach (var s in scores)
+                {
+                    var order = Enumerable.Range(0, memories.Count).Where(i => InWindow(memories[i], queries[q])).OrderByDescending(i => s[q][i]).ToList();
+                    for (var r = 0; r < order.Count; r++)
+                    {
+                        f[order[r]] += 1.0 / (60 + r + 1);
+                    }
+                }
+
+                return f;
+            }),
+        };
+        foreach (var (name, score) in combos)
+        {
+            var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
+            for (var q = 0; q < queries.Count; q++)
+            {
+                var s = score(q);
+                results.Add((queries[q], Enumerable.Range(0, memories.Count).Where(i => InWindow(memories[i], queries[q])).OrderByDescending(i => s[i]).Take(10).Select(i => memories[i].Key).ToList()));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"ensemble of {scores.Count} models, {name}:");
+            Report(results);
+        }
     }
 
     /// <summary>

@@ -1,8 +1,12 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace Memento.McpServer.Embeddings;
+
+/// <summary>A moment of the worker's work: when, and how many vectors it had read back and computed by then.</summary>
+public readonly record struct VectorProgress(long Started, long Loaded, long Computed);
 
 /// <summary>
 /// Gives memories their vectors in the background, one job at a time on one thread, so neither a store
@@ -17,6 +21,9 @@ internal sealed partial class EmbeddingWorker : IDisposable
 {
     private const int BatchSize = 256;
 
+    /// <summary>A backlog at least this large has its progress logged.</summary>
+    private const int ReportedBacklog = 1000;
+
     private readonly IEmbeddingGenerator<string, Embedding<float>> _generator;
     private readonly IVectorStore _store;
     private readonly string _modelId;
@@ -29,6 +36,10 @@ internal sealed partial class EmbeddingWorker : IDisposable
     private long _computed;
     private long _loaded;
     private int _disposed;
+    private long _enqueued;
+    private long _taken;
+    private long _lastProgress;
+    private readonly ConcurrentQueue<Milestone> _milestones = new();
 
     public EmbeddingWorker(IEmbeddingGenerator<string, Embedding<float>> generator, IVectorStore store, string modelId, TimeProvider time, ILogger logger)
     {
@@ -42,6 +53,9 @@ internal sealed partial class EmbeddingWorker : IDisposable
 
     /// <summary>How long a memory written by another replica waits for that replica's vector.</summary>
     public TimeSpan PeerGrace { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often progress on a backlog of at least 1,000 memories is logged.</summary>
+    public TimeSpan ProgressEvery { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long after a failed embedding call the memory is tried again.</summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(15);
@@ -68,9 +82,29 @@ internal sealed partial class EmbeddingWorker : IDisposable
         }
 
         Interlocked.Increment(ref _pending);
+        Interlocked.Increment(ref _enqueued);
         if (!_jobs.Writer.TryWrite(new Job(target, user, id, contentHash, text, writtenHere, writtenAt)))
         {
             Interlocked.Decrement(ref _pending);
+            Interlocked.Decrement(ref _enqueued);
+        }
+    }
+
+    /// <summary>Where the worker stands now, for <see cref="ReportWhenReady"/> later.</summary>
+    public VectorProgress Progress() => new(_time.GetTimestamp(), Loaded, Computed);
+
+    /// <summary>
+    /// Logs, once every job asked for so far has been through the worker, that the <paramref name="count"/>
+    /// memories a scan of <paramref name="user"/> found are ranked by meaning, and how long that took: a
+    /// user of many memories opened, or many files imported, is findable by meaning from then on.
+    /// </summary>
+    public void ReportWhenReady(string user, int count, VectorProgress since)
+    {
+        _milestones.Enqueue(new Milestone(user, count, Interlocked.Read(ref _enqueued), since));
+        if (Pending == 0)
+        {
+            // Nothing is queued or running, so no batch will come to report it: every vector is there.
+            ReportMilestones(long.MaxValue);
         }
     }
 
@@ -118,6 +152,8 @@ internal sealed partial class EmbeddingWorker : IDisposable
                     batch.Add(job);
                 }
 
+                Interlocked.Add(ref _taken, batch.Count);
+
                 // Looking vectors up is file reads (on a network share, mostly latency): several at once.
                 var found = new float[]?[batch.Count];
                 await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
@@ -129,6 +165,8 @@ internal sealed partial class EmbeddingWorker : IDisposable
                 {
                     await ProcessAsync(batch[i], found[i], cancellationToken);
                 }
+
+                ReportProgress();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -206,6 +244,40 @@ internal sealed partial class EmbeddingWorker : IDisposable
         }
     }
 
+    private void ReportProgress()
+    {
+        var now = _time.GetTimestamp();
+        ReportMilestones(Interlocked.Read(ref _taken));
+        var pending = Pending;
+        if (pending < ReportedBacklog)
+        {
+            _lastProgress = 0;
+            return;
+        }
+
+        if (_lastProgress == 0)
+        {
+            // A backlog begins: its progress is logged from the next interval on.
+            _lastProgress = now;
+            return;
+        }
+
+        if (_time.GetElapsedTime(_lastProgress, now) >= ProgressEvery)
+        {
+            _lastProgress = now;
+            LogProgress(pending, Loaded, Computed);
+        }
+    }
+
+    private void ReportMilestones(long taken)
+    {
+        while (_milestones.TryPeek(out var next) && next.Sequence <= taken && _milestones.TryDequeue(out var milestone))
+        {
+            var since = milestone.Since;
+            LogReady(milestone.User, milestone.Count, _time.GetElapsedTime(since.Started).TotalSeconds, Loaded - since.Loaded, Computed - since.Computed);
+        }
+    }
+
     // A closed user's vectors are looked up again when it is opened again; only a memory stored here still
     // gets its vector made and persisted (no other replica makes it).
     private static bool Abandoned(Job job) => job.Target.Closed && !job.WrittenHere;
@@ -239,10 +311,18 @@ internal sealed partial class EmbeddingWorker : IDisposable
         }
     }
 
+    private sealed record Milestone(string User, int Count, long Sequence, VectorProgress Since);
+
     private sealed record Job(VectorSet Target, string User, string Id, string Hash, string Text, bool WrittenHere, DateTimeOffset WrittenAt)
     {
         public bool Deferred { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vectors: {Pending} memories waiting to be looked up or embedded ({Read} read back and {Computed} computed since the start)")]
+    private partial void LogProgress(long pending, long read, long computed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vectors of user {User}: the {Count} memories found by the scan are ranked by meaning, {Seconds:0.0} s after the scan began ({Read} vectors read back and {Computed} computed meanwhile)")]
+    private partial void LogReady(string user, int count, double seconds, long read, long computed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not embed memory {Id} of user {User} (trying again in {Seconds} s): {Reason}")]
     private partial void LogEmbeddingFailed(string user, string id, double seconds, string reason);

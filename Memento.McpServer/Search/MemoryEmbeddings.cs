@@ -113,6 +113,12 @@ public sealed partial class MemoryEmbeddings : IDisposable
     public void Schedule(VectorSet target, string user, string id, string contentHash, string title, string content, bool writtenHere, DateTimeOffset writtenAt) =>
         _worker?.Enqueue(target, user, id, contentHash, TextOf(title, content), writtenHere, writtenAt);
 
+    /// <summary>Where the vector work stands now (null when vectors are not persisted), for <see cref="ReportWhenReady"/>.</summary>
+    public VectorProgress? Progress() => _worker?.Progress();
+
+    /// <summary>Logs when the vectors asked for so far, <paramref name="count"/> of them found by a scan of <paramref name="user"/> that began at <paramref name="since"/>, are ready.</summary>
+    public void ReportWhenReady(string user, int count, VectorProgress since) => _worker?.ReportWhenReady(user, count, since);
+
     /// <summary>A new, empty set for one user's vectors, or null when embeddings are off.</summary>
     public VectorSet? NewVectorSet() => _generator is null ? null : new VectorSet(Dimensions ?? 0);
 

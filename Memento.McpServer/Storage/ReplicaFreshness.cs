@@ -65,6 +65,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
 
         // Sequences first: anything logged after this point is applied again at the next request.
         var positions = ReadPositions(shard);
+        var progress = indexer.CurrentVectorProgress();
 
         // Compare the folder with the index while searches go on (this runs under the user's lock, so the
         // index does not change meanwhile); only applying the differences holds the index for itself. The
@@ -98,6 +99,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
             batch.Commit();
         }
 
+        indexer.ReportVectorsWhenReady(shard, changed.Count, progress);
         shard.Seen = positions;
         shard.Loaded = true;
         shard.LastFullScan = time.GetUtcNow();

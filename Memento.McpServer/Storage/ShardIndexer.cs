@@ -11,6 +11,18 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
 {
     private readonly ILogger _logger = logger;
 
+    /// <summary>Where the vector work stands as a scan begins.</summary>
+    public Embeddings.VectorProgress? CurrentVectorProgress() => embeddings.Progress();
+
+    /// <summary>Logs when the vectors of the <paramref name="count"/> memories a scan found are ready, for a scan of at least 1,000.</summary>
+    public void ReportVectorsWhenReady(UserShard shard, int count, Embeddings.VectorProgress? since)
+    {
+        if (shard.Vectors is not null && count >= 1000 && since is { } started)
+        {
+            embeddings.ReportWhenReady(shard.User, count, started);
+        }
+    }
+
     /// <summary>
     /// Indexes a memory this instance just wrote and tells the other replicas. Writes that finish their
     /// files at the same time are applied together: whoever gets the user's lock first applies every

@@ -2,6 +2,7 @@ using Memento.McpServer.Search;
 using Memento.McpServer.Storage;
 using Memento.Tests.Storage;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Memento.Tests.Search;
 
@@ -95,5 +96,38 @@ public sealed class BackgroundEmbeddingTests
         // Alice's vector came back from .vectors: only Bob's was computed since.
         Assert.Equal(2, store.Embeddings.Worker!.Computed);
         Assert.Equal(1, store.Embeddings.Worker!.Loaded);
+    }
+
+    [Fact]
+    public async Task Opening_a_user_of_many_memories_logs_when_all_of_them_are_ranked_by_meaning_and_a_small_user_logs_nothing()
+    {
+        using var env = new TestStore();
+        var writer = env.Open(embeddings: new HeldEmbeddingGenerator(held: false));
+        for (var i = 0; i < 1000; i++)
+        {
+            await writer.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
+        }
+
+        await writer.StoreAsync("bob", new NewMemory("Bob's only note"), Ct);
+        await writer.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+
+        var log = new ListLogger<FileMemoryStore>();
+        var generator = new HeldEmbeddingGenerator(held: false);
+        var replica = env.Open(logger: log, embeddings: generator);
+        await replica.OpenUserAsync("alice", Ct);
+        await replica.OpenUserAsync("bob", Ct);
+        await replica.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        // The report comes after the last batch; give the worker a moment past its idle point.
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!log.Entries.Any(e => e.Message.Contains("ranked by meaning", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        var ready = Assert.Single(log.Entries, e => e.Message.Contains("ranked by meaning", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, ready.Level);
+        Assert.Contains("user alice: the 1000 memories", ready.Message, StringComparison.Ordinal);
+        Assert.Contains("1000 vectors read back and 0 computed", ready.Message, StringComparison.Ordinal);
+        Assert.Equal(0, generator.Calls);
     }
 }

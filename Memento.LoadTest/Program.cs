@@ -134,6 +134,10 @@ internal static class Usage
           --seed-with WAY       files: Markdown files in the store's on-disk format (default, fast);
                                 tools: store_memory calls over MCP (slow: one flush to disk each)
           --seed-clients N      concurrent clients when seeding with tools (default 8)
+          --seed-vectors MODEL  files: also write a vector file for each memory under
+                                .vectors/MODEL (random unit vectors, 384 dimensions), so a server
+                                with that model (e.g. all-minilm-l6-v2) has every vector made;
+                                for memory and restart figures, not for quality
           --clients N[,N...]    concurrent clients per phase (default 16)
           --duration S          seconds per phase (default 20)
           --requests N          requests per phase instead of a duration
@@ -176,6 +180,7 @@ internal static class Usage
             Replicas = a.Int("replicas", 1),
             Users = a.Int("users", 1),
             SeedClients = a.Int("seed-clients", 8),
+            SeedVectors = a.String("seed-vectors"),
             SeedWith = a.String("seed-with", "files") is var way && way is "files" or "tools" ? way : throw new ArgumentException("--seed-with: files or tools."),
             Clients = a.String("clients", "16").Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList(),
             Duration = a.Seconds("duration", 20),

@@ -26,10 +26,12 @@ public static class FileSeeder
             Directory.CreateDirectory(Path.Combine(root, options.User(u)));
         }
 
+        var vectors = options.SeedVectors is null ? null : new FileVectorStore(root);
         var workers = Math.Max(1, Environment.ProcessorCount);
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             var corpus = new Corpus(options.Seed * 1000 + w);
+            var random = new Random(options.Seed * 1000 + w);
             for (var i = w; i < options.Memories; i += workers)
             {
                 var user = options.User(i % options.Users);
@@ -37,9 +39,30 @@ public static class FileSeeder
                 var generated = corpus.Next();
                 var memory = new Memory(MemoryIds.New(created), generated.Title, generated.Tags, created, created,
                     generated.Content, Source: null, Metadata: NoMetadata);
-                File.WriteAllText(Path.Combine(root, user, memory.Id + ".md"), MemoryDocument.Serialize(memory), Utf8NoBom);
+                var text = MemoryDocument.Serialize(memory);
+                File.WriteAllText(Path.Combine(root, user, memory.Id + ".md"), text, Utf8NoBom);
+                if (vectors is not null)
+                {
+                    // Keyed as the server keys it: the hash of the memory as it reads the file back.
+                    var read = MemoryDocument.Parse(memory.Id, text, created, new StorageOptions().MaxTitleLength);
+                    var hash = MemoryDocument.ContentHash(read.Content, read.Title, read.Tags);
+                    vectors.PutAsync(user, hash, options.SeedVectors!, RandomUnitVector(random, options.SeedVectorDimensions)).AsTask().GetAwaiter().GetResult();
+                }
+
                 ids.Add(user, memory.Id);
             }
         });
+    }
+
+    private static float[] RandomUnitVector(Random random, int dimensions)
+    {
+        var vector = new float[dimensions];
+        for (var i = 0; i < dimensions; i++)
+        {
+            vector[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Divide(vector, System.Numerics.Tensors.TensorPrimitives.Norm<float>(vector), vector);
+        return vector;
     }
 }

@@ -51,6 +51,16 @@ public sealed record LoadOptions
 
     public int SeedClients { get; init; } = 8;
 
+    /// <summary>
+    /// With <c>files</c> seeding: a model id whose vector files the seeder writes beside each memory
+    /// (random unit vectors of <see cref="SeedVectorDimensions"/>), so a server with that model finds every
+    /// vector made; null for none. For measuring memory and restart with vectors at sizes the model would
+    /// take hours to embed: neither depends on the vectors' values (quality is measured on real ones).
+    /// </summary>
+    public string? SeedVectors { get; init; }
+
+    public int SeedVectorDimensions { get; init; } = 384;
+
     public string UserHeader { get; init; } = "X-Memento-User";
 
     public int Limit { get; init; } = 10;

@@ -25,16 +25,11 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
             {
                 if (retried || !IsFresh(shard, out claimedRescan))
                 {
-                    await shard.Gate.WaitAsync(cancellationToken);
-                    try
-                    {
-                        await RefreshAsync(shard, cancellationToken);
-                        index = shard.Index;
-                    }
-                    finally
-                    {
-                        shard.Gate.Release();
-                    }
+                    // Once begun, a refresh runs to its end even when this caller stops waiting: the scan that
+                    // opens a user of 100,000 memories can outlast a tool call's time limit, and stopping it
+                    // would throw its work away for the next request to start again.
+                    await Task.Run(() => RefreshUnderLockAsync(shard), CancellationToken.None).WaitAsync(cancellationToken);
+                    index = shard.Index;
                 }
             }
             finally
@@ -54,6 +49,26 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
                 // The index was rebuilt meanwhile: wait for the rebuild under the lock, then read the new one.
                 retried = true;
             }
+        }
+    }
+
+    private async Task RefreshUnderLockAsync(UserShard shard)
+    {
+        await shard.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!closed())
+            {
+                await RefreshAsync(shard, CancellationToken.None);
+            }
+        }
+        catch (ObjectDisposedException) when (closed())
+        {
+            // The store closed under the refresh; nobody waits for it.
+        }
+        finally
+        {
+            shard.Gate.Release();
         }
     }
 

@@ -169,7 +169,7 @@ internal sealed class UserShards : IDisposable
                 break;
             }
 
-            if (entry.Leases == 0)
+            if (entry.Leases == 0 && !entry.Busy)
             {
                 _open.Remove(entry.User);
                 _recency.Remove(node);
@@ -244,6 +244,12 @@ internal sealed class UserShards : IDisposable
         public DateTimeOffset LastUsed { get; set; }
 
         public UserShard Shard => _shard.Value;
+
+        /// <summary>
+        /// Its index is changing with nobody leasing it: a scan whose caller stopped waiting runs to its end
+        /// (<see cref="ReplicaFreshness"/>), and the user is closed after it, not under it.
+        /// </summary>
+        public bool Busy => _shard.IsValueCreated && _shard.Value.Gate.CurrentCount == 0;
 
         public void Close()
         {

@@ -25,7 +25,16 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     internal LocalEmbeddingGenerator(LocalModel model)
     {
         _model = model;
-        _engine = s_engines.GetOrAdd(model.Id, _ => new Lazy<Task<Engine>>(() => Task.Run(() => Engine.Load(model))));
+        _engine = s_engines.GetOrAdd(model.Id, _ => new Lazy<Task<Engine>>(() => Task.Run(() =>
+        {
+            var engine = Engine.Load(model);
+            // The model was read into a 90 MB array that ONNX Runtime copied and no longer needs. Without a
+            // full collection now it can stay in the large-object heap for hours of light traffic (measured:
+            // 340 MB against 250 MB for an idle replica). Once per process, off the request path.
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            return engine;
+        })));
         Metadata = new EmbeddingGeneratorMetadata("memento-local", null, model.Id, model.Dimensions);
     }
 

@@ -209,7 +209,8 @@ public sealed partial class OfflineChatClient(TimeProvider time, TimeZoneInfo zo
                 if (view.Items() is { } items)
                 {
                     list ??= [.. items.Select(Recent)];
-                    singleDone = true;
+                    // An empty list (an empty trash, a search that found nothing) names no memory: "it" is still the one before.
+                    singleDone |= items.Count > 0;
                 }
                 else if (!singleDone && view.Memory() is { } memory)
                 {

@@ -122,7 +122,13 @@ public static partial class References
                 return new Resolved([Find(recent, last)], false, null);
             }
 
-            return recent.LastList.Count > 0 ? new Resolved([recent.LastList[0]], false, null) : new Resolved([], false, null);
+            // After a list of several, "it" is its first one: a pick by position, so a delete of it asks first.
+            return recent.LastList.Count switch
+            {
+                0 => new Resolved([], false, null),
+                1 => new Resolved([recent.LastList[0]], false, null),
+                _ => new Resolved([recent.LastList[0]], true, null),
+            };
         }
 
         return Resolved.Nothing;

@@ -119,7 +119,8 @@ public static class MementoCommandLine
             return 2;
         }
 
-        var builder = Host.CreateApplicationBuilder([.. configuration]);
+        string[] commandArgs = [.. configuration];
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = commandArgs, ContentRootPath = ContentRoot.Options(commandArgs).ContentRootPath });
         if (command == "move")
         {
             // A move reads the Files root and the database both, whichever provider the server is configured with.
@@ -179,7 +180,8 @@ public static class MementoCommandLine
     /// </summary>
     internal static IHost BuildStdioHost(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // appsettings.json beside the dll, whatever directory the desktop host starts us in.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ContentRoot.Options(args).ContentRootPath });
 
         // stdout carries the protocol; every log line goes to stderr.
         builder.Logging.ClearProviders();

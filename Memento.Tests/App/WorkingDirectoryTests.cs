@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Memento.Tests.Chat;
 using Memento.Tests.Infrastructure;
+using Memento.Tests.Tools;
+using ModelContextProtocol.Client;
 
 namespace Memento.Tests.App;
 
@@ -33,6 +36,38 @@ public sealed partial class WorkingDirectoryTests
         // Its appsettings.json was read: the content root is the dll's folder and ASP.NET Core's request logs stay at Warning.
         Assert.Contains(server.Output, line => ContentRootLine().Match(line) is { Success: true } m && Path.TrimEndingDirectorySeparator(m.Groups["path"].Value) == binFolder);
         Assert.DoesNotContain(server.Output, line => line.Contains("Request starting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_server_over_stdio_reads_its_settings_beside_the_dll_when_a_desktop_host_starts_it_elsewhere()
+    {
+        // As the README's desktop-host example does: dotnet /path/to/Memento.McpServer.dll --stdio, from the host's own directory.
+        using var elsewhere = new TempDirectory("memento-cwd");
+        using var storage = new TempDirectory("memento-cwd-store");
+        var stderr = new ConcurrentQueue<string>();
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [RepoPaths.ProjectDll("Memento.McpServer"), "--stdio"],
+            WorkingDirectory = elsewhere.Path,
+            EnvironmentVariables = new Dictionary<string, string?>
+            {
+                ["Memento__Storage__Root"] = storage.Path,
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+                ["DOTNET_ENVIRONMENT"] = "Production",
+            },
+            StandardErrorLines = stderr.Enqueue,
+        });
+
+        await using (var client = await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken))
+        {
+            var stored = await client.CallOkAsync("store_memory", new { content = "Started from another directory" });
+            Assert.True(File.Exists(Path.Combine(storage.Path, "default", stored.Id() + ".md")));
+        }
+
+        var binFolder = Path.GetDirectoryName(RepoPaths.ProjectDll("Memento.McpServer"))!;
+        Assert.Contains(stderr, line => ContentRootLine().Match(line) is { Success: true } m && Path.TrimEndingDirectorySeparator(m.Groups["path"].Value) == binFolder);
     }
 
     [GeneratedRegex(@"Content root path: (?<path>\S+)")]

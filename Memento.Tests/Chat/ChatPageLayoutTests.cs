@@ -9,8 +9,9 @@ namespace Memento.Tests.Chat;
 /// <summary>
 /// The chat page as a person meets it, in Debian's Chromium at a desktop and a phone size: long unbroken
 /// text stays inside the screen, light and dark colours keep a contrast of 4.5:1, the conversation comes
-/// back after a reload, the memory list is worked by keyboard and pages past 50, replies render Markdown
-/// safely, and a message sent while the chat service is unreachable is kept and sent later.
+/// back after a reload, the memory list (open, edit, copy, delete, restore, the trash view, tags) is worked
+/// by keyboard and pages past 50, replies render Markdown safely, and a message sent while the chat service
+/// is unreachable is kept and sent later.
 /// </summary>
 public sealed partial class ChatPageLayoutTests
 {
@@ -71,6 +72,47 @@ public sealed partial class ChatPageLayoutTests
         await page.Keyboard.PressAsync("Enter");
         await page.Locator("#memories-status").Filter(new LocatorFilterOptions { HasTextRegex = RestoredText() }).WaitForAsync();
         Assert.Equal(55, stack.MemoryFiles().Count);
+
+        // Edit by keyboard: the form opens on the content; Save writes back what was typed.
+        await first.Locator("button", new LocatorLocatorOptions { HasTextString = "Edit" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await first.Locator("form.edit textarea").WaitForAsync();
+        Assert.Equal("Content", await page.EvaluateAsync<string>("document.activeElement.getAttribute('aria-label')"));
+        await page.Keyboard.PressAsync("Control+End");
+        await page.Keyboard.TypeAsync(" Edited by keyboard.");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Save", await page.EvaluateAsync<string>("document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Enter");
+        // Saved, the list is drawn again without the form.
+        await first.Locator("form.edit").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Detached });
+        var edited = Assert.Single(stack.MemoryFiles(), f => File.ReadAllText(f).Contains(LongUrl, StringComparison.Ordinal));
+        Assert.EndsWith($"{LongWord} #work Edited by keyboard.", File.ReadAllText(edited));
+
+        // Copy by keyboard: the memory's whole content goes to the clipboard.
+        await page.EvaluateAsync("() => { navigator.clipboard.writeText = async (text) => { window.__copied = text; }; }");
+        await first.Locator("button", new LocatorLocatorOptions { HasTextString = "Copy" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForFunctionAsync("() => window.__copied !== undefined");
+        Assert.EndsWith("#work Edited by keyboard.", await page.EvaluateAsync<string>("window.__copied"));
+
+        // The Trash view by keyboard: a deleted memory is listed there and restored from there.
+        await first.Locator("button", new LocatorLocatorOptions { HasTextString = "Delete" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await first.Locator("button", new LocatorLocatorOptions { HasTextString = "Restore" }).WaitForAsync();
+        await page.Locator("#show-trash").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#library-title").Filter(new LocatorFilterOptions { HasTextString = "Trash" }).WaitForAsync();
+        await page.Locator("#memories-status").Filter(new LocatorFilterOptions { HasTextString = "1 shown" }).WaitForAsync();
+        Assert.Equal(54, stack.MemoryFiles().Count);
+        await page.Locator("#memories > li").First.Locator("button", new LocatorLocatorOptions { HasTextString = "Restore" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#memories-status").Filter(new LocatorFilterOptions { HasTextRegex = RestoredText() }).WaitForAsync();
+        Assert.Equal(0, await page.Locator("#memories > li").CountAsync());
+        Assert.Equal(55, stack.MemoryFiles().Count);
+        await page.Locator("#show-trash").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#library-title").Filter(new LocatorFilterOptions { HasTextString = "Your memories" }).WaitForAsync();
 
         await page.Locator("#memories button.tag", new PageLocatorOptions { HasTextString = "work" }).First.FocusAsync();
         await page.Keyboard.PressAsync("Enter");

@@ -33,6 +33,9 @@ public sealed class FollowUpTests
         var pastTheEnd = await stack.SendAsync(c, "show the fifth one");
         var reminder = await stack.SendAsync(c, "remind me to call mom tomorrow");
         var spanish = await stack.SendAsync(c, "¿qué guardé ayer?");
+        var filesAfterRestore = stack.MemoryFiles().Count;
+        var emptyTrash = await stack.SendAsync(c, "show my trash");
+        var deleteRestored = await stack.SendAsync(c, "delete it");
 
         Assert.StartsWith("I found 3 memories:\n1. Meeting notes", listed.Text);
         Assert.Contains("Call Dana about the offsite in Lisbon", second.Text);
@@ -54,12 +57,18 @@ public sealed class FollowUpTests
         Assert.Contains("Say \"undo\" to bring it back", deleteIt.Text);
         Assert.StartsWith("1 memory is in your trash:\n1. Call Dana about the offsite in Lisbon (deleted ", trash.Text);
         Assert.Contains("Restored \"Call Dana about the offsite in Lisbon\"", restore.Text);
-        Assert.Equal(3, stack.MemoryFiles().Count);
+        Assert.Equal(3, filesAfterRestore);
         Assert.Empty(pastTheEnd.ToolCalls);
         Assert.Contains("The last list had only 1 memory", pastTheEnd.Text);
         Assert.Empty(reminder.ToolCalls);
         Assert.Contains("I did not understand that as something I can do", reminder.Text);
         Assert.Empty(spanish.ToolCalls);
         Assert.Contains("English only for now", spanish.Text);
+        // An empty list shown since does not hide the memory "it" was: the one just restored.
+        Assert.Equal("Your trash is empty.", emptyTrash.Text);
+        var deleteCall = Assert.Single(deleteRestored.ToolCalls);
+        Assert.Equal("delete_memory", (string?)deleteCall["tool"]);
+        Assert.Equal((string?)Assert.Single(second.ToolCalls)["arguments"]!["memory_id"], (string?)deleteCall["arguments"]!["memory_id"]);
+        Assert.Equal(2, stack.MemoryFiles().Count);
     }
 }

@@ -97,7 +97,6 @@ public sealed class OfflineIntentParserTests
 
         // delete / forget
         { $"delete {Id}", "delete_memory", $$"""{"memory_id":"{{Id}}"}""" },
-        { "delete it", "delete_memory", $$"""{"memory_id":"{{Recent[0]}}"}""" },
         { "forget the note about the dentist", "retrieve_memories", """{"query":"dentist"}""" },
 
         // stats, users
@@ -183,6 +182,7 @@ public sealed class OfflineIntentParserTests
 
     [Theory]
     [InlineData("show it", C)]
+    [InlineData("delete it", C)]
     [InlineData("delete that note", C)]
     [InlineData("tag this one with launch", C)]
     [InlineData("show me the second one", B)]
@@ -210,6 +210,8 @@ public sealed class OfflineIntentParserTests
     [InlineData("delete them", "Delete these 3 memories?\n1. \"Budget review with finance\"")]
     [InlineData("delete the first two", "Delete these 2 memories?")]
     [InlineData("delete all of them", "Delete these 3 memories?")]
+    [InlineData("delete it", $"Delete \"Budget review with finance\" (id {A})? Say \"yes\" to delete it")]
+    [InlineData("forget that one", $"Delete \"Budget review with finance\" (id {A})?")]
     public void A_delete_by_position_or_of_several_asks_first(string utterance, string expectedQuestion)
     {
         var intent = Parser().Parse(utterance, AfterAList);
@@ -217,6 +219,18 @@ public sealed class OfflineIntentParserTests
         Assert.Null(intent.Tool);
         Assert.Contains(expectedQuestion, intent.Reply);
         Assert.Contains(OfflineIntentParser.ConfirmDeleteMarker, intent.Reply);
+    }
+
+    [Fact]
+    public void It_after_a_list_of_one_is_that_memory_and_is_deleted_at_once()
+    {
+        var one = new RecentMemories([new(A, "Budget review with finance")]);
+
+        var intent = Parser().Parse("delete it", one);
+
+        Assert.Null(intent.Reply);
+        Assert.Equal("delete_memory", intent.Tool);
+        Assert.Equal(A, intent.Arguments["memory_id"]);
     }
 
     [Fact]

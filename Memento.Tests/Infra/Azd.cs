@@ -12,7 +12,8 @@ namespace Memento.Tests.Infra;
 /// cli/azd/pkg/kustomize/config.go declares <c>dir</c>, <c>edits</c> and <c>env</c> all as expandable strings).</item>
 /// <item><c>kustomize.env</c>: each value is envsubst'ed against the azd environment and written as
 /// <c>KEY=value</c> lines to <c>&lt;kustomize.dir&gt;/.env</c> (removed after the deploy).</item>
-/// <item><c>kustomize.edits</c>: each is split on spaces and run as <c>kustomize edit …</c> in that folder.</item>
+/// <item><c>kustomize.edits</c>: each is envsubst'ed, split on spaces and run as <c>kustomize edit …</c> in that folder
+/// (modelled for <c>set image</c>, the one edit used; see <see cref="KustomizeEdit"/>).</item>
 /// <item><c>kubectl apply -k &lt;kustomize.dir&gt;</c>.</item>
 /// <item><c>deploymentPath</c> (default <c>manifests</c>): skipped when the folder does not exist; otherwise
 /// every <c>.yaml</c>/<c>.yml</c> file under it, recursively in name order, goes to <c>kubectl apply -f</c>
@@ -96,7 +97,60 @@ internal static partial class Azd
             File.WriteAllText(Path.Combine(prepared, ".env"), string.Concat(lines));
         }
 
+        if (kustomize.Children.TryGetValue(new YamlScalarNode("edits"), out var edits))
+        {
+            foreach (var edit in ((YamlSequenceNode)edits).Children.Select(e => Envsubst(((YamlScalarNode)e).Value ?? "", environment)))
+            {
+                KustomizeEdit(prepared, edit.Split(' '));
+            }
+        }
+
         return prepared;
+    }
+
+    /// <summary>
+    /// What <c>kustomize edit &lt;args&gt;</c> does to the kustomization in <paramref name="dir"/>, for the one edit azure.yaml
+    /// uses, <c>set image &lt;name&gt;=&lt;newName&gt;[:&lt;tag&gt;|@&lt;digest&gt;]</c> (kubernetes-sigs/kustomize,
+    /// kustomize/commands/edit/set/setimage.go): the <c>images</c> entry of that name is replaced by one with the new
+    /// name and tag or digest, or added. Any other edit fails the check, since these checks could not tell what it does.
+    /// </summary>
+    private static void KustomizeEdit(string dir, string[] args)
+    {
+        if (args is not ["set", "image", var image] || image.Split('=') is not [{ Length: > 0 } name, { Length: > 0 } target])
+        {
+            throw new Xunit.Sdk.XunitException($"azure.yaml runs `kustomize edit {string.Join(' ', args)}`, which the infrastructure checks do not model (only `set image <name>=<newName>[:<tag>]`).");
+        }
+
+        var entry = new YamlMappingNode { { "name", name } };
+        if (target.Split('@') is [var digestName, var digest])
+        {
+            entry.Add("newName", digestName);
+            entry.Add("digest", digest);
+        }
+        else if (ImageTag().Match(target) is { Success: true } tagged)
+        {
+            entry.Add("newName", tagged.Groups["name"].Value);
+            entry.Add("newTag", tagged.Groups["tag"].Value);
+        }
+        else
+        {
+            entry.Add("newName", target);
+        }
+
+        var file = Path.Combine(dir, "kustomization.yaml");
+        var stream = new YamlStream();
+        using (var reader = new StringReader(File.ReadAllText(file)))
+        {
+            stream.Load(reader);
+        }
+
+        var root = (YamlMappingNode)stream.Documents[0].RootNode;
+        var images = root.Children.TryGetValue(new YamlScalarNode("images"), out var existing) ? (YamlSequenceNode)existing : new YamlSequenceNode();
+        var kept = images.Children.Where(i => ((YamlScalarNode)((YamlMappingNode)i).Children[new YamlScalarNode("name")]).Value != name).ToList();
+        root.Children[new YamlScalarNode("images")] = new YamlSequenceNode(kept.Append(entry));
+        using var writer = new StringWriter();
+        stream.Save(writer, assignAnchors: false);
+        File.WriteAllText(file, writer.ToString());
     }
 
     /// <summary>The files azd gives <c>kubectl apply -f</c> from <paramref name="deploymentPath"/>, in its order; empty when the folder does not exist.</summary>
@@ -150,4 +204,8 @@ internal static partial class Azd
 
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex Reference();
+
+    // kustomize's own pattern for <newName>:<tag> (setimage.go).
+    [GeneratedRegex("^(?<name>.*):(?<tag>[a-zA-Z0-9._-]*)$")]
+    private static partial Regex ImageTag();
 }

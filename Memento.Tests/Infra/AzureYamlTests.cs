@@ -182,6 +182,24 @@ public sealed partial class AzureYamlTests
         Assert.Contains(objects, o => o is k8s.Models.V1Deployment d && d.Spec.Template.Spec.Containers[0].Image.Contains(".azurecr.io/", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Files")]
+    [InlineData("Postgres")]
+    public async Task The_image_azd_pushed_is_the_image_the_overlay_deploys(string provider)
+    {
+        // Arrange: azd pushes the image it built, stores its name as SERVICE_MCPSERVER_IMAGE_NAME, and runs the
+        // kustomize.edits in kustomize.dir before `kubectl apply -k`; the edit must rename the image the
+        // Deployment's container names, or the pods run the overlay's placeholder.
+        var pushed = Azd.SampleEnvironment(Azd.BicepOutputs(), provider)["SERVICE_MCPSERVER_IMAGE_NAME"];
+
+        // Act
+        var objects = await Kustomize.RenderAsync(Azd.KustomizeDir(provider)["infra/k8s/".Length..]);
+
+        // Assert
+        var container = Assert.Single(Assert.Single(objects.OfType<k8s.Models.V1Deployment>()).Spec.Template.Spec.Containers);
+        Assert.Equal(pushed, container.Image);
+    }
+
     [Fact]
     public async Task Hooks_are_valid_executable_scripts()
     {

@@ -141,6 +141,66 @@ public sealed partial class BicepTests(BicepTests.BuildFixture infra) : IClassFi
         Assert.DoesNotContain("listKeys", json, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Azd_finds_the_cluster_it_deploys_to_by_the_service_tag()
+    {
+        // Arrange: for a service without resourceName, azd lists the resource group's resources tagged
+        // azd-service-name: <service key> and deploys to the one whose type is a host (App Service, Container
+        // Apps and their jobs, AKS, Static Web Apps, ML endpoints); none or several fails the deploy
+        // (Azure/azure-dev, cli/azd/pkg/project/resource_manager.go, GetServiceResource).
+        Assert.Equal(0, infra.Build.ExitCode);
+        using var template = JsonDocument.Parse(File.ReadAllText(infra.MainJson));
+        var services = Azd.Map(Azd.Load(), "services");
+        var service = Assert.Single(services.Children).Key.ToString();
+        Assert.False(Azd.Map(services, service).Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("resourceName")));
+
+        // Act
+        var tagged = Resources(template.RootElement)
+            .Where(r => HostTypes.Contains(r.GetProperty("type").GetString()!) && r.TryGetProperty("tags", out var tags) && Tags(tags, service))
+            .Select(r => r.GetProperty("type").GetString())
+            .ToList();
+
+        // Assert
+        Assert.Equal(["Microsoft.ContainerService/managedClusters"], tagged);
+        Assert.Equal("aks", Azd.Scalar(Azd.Map(services, service), "host"));
+    }
+
+    private static readonly HashSet<string> HostTypes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Microsoft.Web/sites", "Microsoft.App/containerApps", "Microsoft.App/jobs", "Microsoft.ContainerService/managedClusters",
+        "Microsoft.Web/staticSites", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+    };
+
+    /// <summary>Every resource of the compiled template, nested module deployments included.</summary>
+    private static IEnumerable<JsonElement> Resources(JsonElement node)
+    {
+        if (node.ValueKind == JsonValueKind.Object)
+        {
+            if (node.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString()!.StartsWith("Microsoft.", StringComparison.Ordinal))
+            {
+                yield return node;
+            }
+
+            foreach (var child in node.EnumerateObject().SelectMany(p => Resources(p.Value)))
+            {
+                yield return child;
+            }
+        }
+        else if (node.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var child in node.EnumerateArray().SelectMany(Resources))
+            {
+                yield return child;
+            }
+        }
+    }
+
+    // Tags as a literal object, or as the expression Bicep compiles union(tags, { 'azd-service-name': ... }) to.
+    private static bool Tags(JsonElement tags, string service) =>
+        tags.ValueKind == JsonValueKind.Object
+            ? tags.TryGetProperty("azd-service-name", out var value) && value.GetString() == service
+            : tags.GetString()!.Contains($"'azd-service-name', '{service}'", StringComparison.Ordinal);
+
     private static async Task<ToolResult> BuildAsync(string infraDir, string outDir, CancellationToken ct) =>
         await ToolRunner.RunAsync(ToolRunner.BicepPath(), ["build", "--pattern", "**/*.bicep", "--outdir", outDir], infraDir, ct);
 

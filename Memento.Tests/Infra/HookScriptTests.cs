@@ -105,6 +105,54 @@ public sealed partial class HookScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Postprovision_with_postgres_writes_the_connection_string_from_a_file_and_puts_the_password_on_no_command_line()
+    {
+        // Arrange: the outputs main.bicep gives with storageProvider Postgres (no storage account), and the password azd holds.
+        const string password = "pg-password-that-must-not-leak+/9";
+        var postgres = new Dictionary<string, string>
+        {
+            ["MEMENTO_STORAGE_PROVIDER"] = "Postgres",
+            ["MEMENTO_K8S_OVERLAY"] = Azd.OverlayFor("Postgres"),
+            ["AZURE_STORAGE_ACCOUNT_NAME"] = "",
+            ["AZURE_POSTGRES_HOST"] = "psql-sample.postgres.database.azure.com",
+            ["AZURE_POSTGRES_DATABASE"] = "memento",
+            ["AZURE_POSTGRES_USER"] = "memento_admin",
+            ["MEMENTO_POSTGRES_PASSWORD"] = password,
+        };
+
+        // Act
+        var result = await RunHookAsync("postprovision", postgres);
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.Combined);
+        Assert.False(File.Exists(Path.Combine(Log, "client-side")), "a Secret was applied client-side (its value would be copied into last-applied-configuration)");
+        Assert.Equal(
+            $"Host=psql-sample.postgres.database.azure.com;Database=memento;Username=memento_admin;Password={password};SSL Mode=Require",
+            Decode(Secret("memento-db"), "connection-string"));
+        Assert.False(File.Exists(Path.Combine(Log, "object-azure-files.yaml")), "no share is provisioned with Postgres");
+        Assert.True(File.Exists(Path.Combine(Log, "object-memento-auth.yaml")));
+        Assert.True(File.Exists(Path.Combine(Log, "object-memento-tls.yaml")));
+        Assert.DoesNotContain(password, File.ReadAllText(Path.Combine(Log, "argv")), StringComparison.Ordinal);
+        Assert.DoesNotContain(password, result.Combined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Postprovision_with_postgres_stops_with_a_clear_message_when_no_password_was_set()
+    {
+        // Act
+        var result = await RunHookAsync("postprovision", new()
+        {
+            ["MEMENTO_STORAGE_PROVIDER"] = "Postgres",
+            ["AZURE_POSTGRES_HOST"] = "psql-sample.postgres.database.azure.com",
+        });
+
+        // Assert
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("azd env set MEMENTO_POSTGRES_PASSWORD", result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Log, "object-memento-db.yaml")));
+    }
+
+    [Fact]
     public async Task Predeploy_stops_azd_with_a_clear_message_when_the_secrets_are_missing()
     {
         // Act

@@ -142,6 +142,23 @@ export async function exerciseEveryTool(client, tools, user) {
   return { id, content };
 }
 
+/**
+ * Calls that name no user, as a host's model may send them: they belong to the user the host's configuration
+ * picks (the README's X-Memento-User header over HTTP, else "default"), both when storing and when reading.
+ */
+export async function exerciseImpliedUser(client, tools, user) {
+  const seen = newSeen();
+  const byName = new Map(tools.map((t) => [t.name, t]));
+  const content = 'A note stored without naming a user: the host configuration says whose it is.';
+  const [stored] = await call(client, byName.get('store_memory'), { content }, seen);
+  assert.ok(!stored.isError, text(stored));
+  const stats = (await call(client, byName.get('get_user_stats'), {}, seen))[0].structuredContent;
+  assert.equal(stats.user, user, `a call without a user argument went to ${stats.user}, not to ${user}`);
+  const [read] = await call(client, byName.get('get_memory_content'), { user, memory_id: stored.structuredContent.memory.id }, seen);
+  assert.ok(!read.isError, text(read));
+  assert.equal(read.structuredContent.content, content);
+}
+
 /** Memories as resources (listed, read, templated, not found) and both prompts. */
 export async function exerciseResourcesAndPrompts(client, { id, content }) {
   const { resources } = await client.listResources();

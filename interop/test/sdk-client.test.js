@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { exerciseEveryTool, exerciseResourcesAndPrompts, listTools } from '../lib/scenario.js';
+import { exerciseEveryTool, exerciseImpliedUser, exerciseResourcesAndPrompts, listTools } from '../lib/scenario.js';
 import { configuration, readmeLocalHttp, readmeStdioConfig, repoRoot, requireBuiltServer, startHttpServer, tempStorage } from '../lib/server.js';
 
 const timeout = 240_000;
@@ -21,7 +21,10 @@ function readmeUrlOn(server) {
   return { endpoint, headers };
 }
 
-/** One transport's whole run: tools, every tool in every state, resources and prompts. */
+/** The user the README's local header picks. */
+const readmeUser = () => readmeLocalHttp().headers['X-Memento-User'];
+
+/** One transport's whole run: tools, every tool in every state, resources and prompts, the implied user. */
 function transportSuite(name, connect, user) {
   describe(name, { timeout }, () => {
     let context;
@@ -41,6 +44,10 @@ function transportSuite(name, connect, user) {
     test('reads memories as resources and gets every prompt', async () => {
       await exerciseResourcesAndPrompts(context.client, memory);
     });
+
+    test(`a call that names no user is ${user}'s, as the host configuration says`, async () => {
+      await exerciseImpliedUser(context.client, tools, user);
+    });
   });
 }
 
@@ -50,7 +57,7 @@ transportSuite('Streamable HTTP at the README\'s URL (http://127.0.0.1:<port>/mc
   const client = newClient();
   await client.connect(new StreamableHTTPClientTransport(endpoint, { requestInit: { headers } }));
   return { client, close: async () => { await client.close(); await server.stop(); } };
-}, 'alice');
+}, readmeUser());
 
 transportSuite('legacy HTTP+SSE at /sse and /message (Memento__Http__EnableLegacySse=true)', async () => {
   const server = await startHttpServer({ Memento__Http__EnableLegacySse: 'true' });
@@ -59,7 +66,7 @@ transportSuite('legacy HTTP+SSE at /sse and /message (Memento__Http__EnableLegac
   const transport = new SSEClientTransport(new URL('/sse', server.baseUrl), { requestInit: { headers } });
   await client.connect(transport);
   return { client, close: async () => { await client.close(); await server.stop(); } };
-}, 'alice');
+}, readmeUser());
 
 transportSuite('stdio, started with the README\'s desktop-host command', async () => {
   requireBuiltServer();
@@ -74,7 +81,8 @@ transportSuite('stdio, started with the README\'s desktop-host command', async (
   const transport = new StdioClientTransport({
     command: config.command,
     args: [dll, ...config.args.slice(1)],
-    env: { ...config.env, Memento__Storage__Root: storage.path, ASPNETCORE_ENVIRONMENT: 'Production' },
+    // The README's env, its placeholder folder replaced; nothing else (a host passes only what it is given).
+    env: { ...config.env, Memento__Storage__Root: storage.path },
     stderr: 'pipe',
   });
   transport.stderr?.on('data', (chunk) => stderr.push(chunk.toString()));

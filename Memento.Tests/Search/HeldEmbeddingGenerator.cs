@@ -19,8 +19,15 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _calls;
     private int _queries;
+    private int _refusals;
 
     public string? HoldTextsWith { get; init; }
+
+    /// <summary>Memory texts holding this are refused (the call throws), as a service refuses some content.</summary>
+    public string? RefuseTextsWith { get; init; }
+
+    /// <summary>Calls refused because of <see cref="RefuseTextsWith"/>.</summary>
+    public int Refusals => Volatile.Read(ref _refusals);
 
     public int Calls => Volatile.Read(ref _calls);
 
@@ -43,6 +50,12 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
         if ((held && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options)) || (HoldTextsWith is { } marker && texts.Any(t => t.Contains(marker, StringComparison.Ordinal))))
         {
             await _release.Task.WaitAsync(cancellationToken);
+        }
+
+        if (RefuseTextsWith is { } refused && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options) && texts.Any(t => t.Contains(refused, StringComparison.Ordinal)))
+        {
+            Interlocked.Increment(ref _refusals);
+            throw new InvalidOperationException("The model refused this content.");
         }
 
         var result = new GeneratedEmbeddings<Embedding<float>>();

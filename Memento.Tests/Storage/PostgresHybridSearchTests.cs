@@ -3,6 +3,7 @@ using Memento.McpServer.Search;
 using Memento.McpServer.Storage;
 using Memento.Tests.Infrastructure;
 using Memento.Tests.Search;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Memento.Tests.Storage;
@@ -106,6 +107,103 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
         Assert.Equal(1, callsAfterTags);
         Assert.Equal(2, generator.Calls);
         Assert.Equal(note.Memory.Id, Assert.Single(byMeaning.Items).Memory.Id);
+    }
+
+    [Fact]
+    public async Task A_memory_the_model_refuses_does_not_hold_back_the_rest_and_is_tried_again_when_its_back_off_is_over()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(Time: time), Ct);
+        var generator = new HeldEmbeddingGenerator(held: false) { RefuseTextsWith = "poison" };
+        var store = env.Open(new SearchOptions(), generator);
+        var refused = await store.StoreAsync("alice", new NewMemory("A poison note the model will not take"), Ct);
+        for (var i = 0; i < 20; i++)
+        {
+            await store.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
+        }
+
+        await DueAsync(store, 1);
+        var refusedFirst = generator.Refusals;
+        // Before its back-off (2 s) is over, writes that wake the worker do not make it ask the model again.
+        for (var i = 0; i < 5; i++)
+        {
+            await store.StoreAsync("alice", new NewMemory($"Later note {i} about the garden"), Ct);
+        }
+
+        await DueAsync(store, 1);
+        var refusedBeforeItsTime = generator.Refusals;
+        time.Advance(TimeSpan.FromSeconds(3));
+        await store.StoreAsync("alice", new NewMemory("One more note"), Ct);
+        await DueAsync(store, 1);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (generator.Refusals == refusedBeforeItsTime && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.Equal(refused.Memory.Id, await ScalarAsync(env.ConnectionString, "SELECT id FROM memento_memories WHERE embedding_model IS NULL"));
+        Assert.Equal(1, store.EmbeddingWorker!.Refused);
+        Assert.InRange(refusedFirst, 1, 2);
+        Assert.Equal(refusedFirst, refusedBeforeItsTime);
+        Assert.True(generator.Refusals > refusedBeforeItsTime, "the refused memory is tried again once its back-off is over");
+    }
+
+    [Fact]
+    public async Task While_the_model_fails_the_worker_backs_off_doubling_its_wait_and_writes_do_not_make_it_ask_sooner()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(Time: time), Ct);
+        var generator = new HeldEmbeddingGenerator(held: false) { RefuseTextsWith = "" };
+        var store = env.Open(new SearchOptions(), generator);
+        await store.StoreAsync("alice", new NewMemory("A note while the model is down"), Ct);
+        await RefusalsAsync(generator, 1);
+        var first = generator.Refusals;
+
+        // Each store wakes the worker; within the 2 s back-off it does not call the model.
+        await store.StoreAsync("alice", new NewMemory("Another note"), Ct);
+        await store.StoreAsync("alice", new NewMemory("A third note"), Ct);
+        await Task.Delay(300, Ct);
+        var whileBackingOff = generator.Refusals;
+        time.Advance(TimeSpan.FromSeconds(2.5));
+        await RefusalsAsync(generator, whileBackingOff + 1);
+        var second = generator.Refusals;
+        // The next wait is 4 s: 3 s later it has not asked again.
+        time.Advance(TimeSpan.FromSeconds(3));
+        await Task.Delay(300, Ct);
+        var beforeTheDoubledWait = generator.Refusals;
+
+        Assert.Equal(first, whileBackingOff);
+        Assert.True(second > whileBackingOff);
+        Assert.Equal(second, beforeTheDoubledWait);
+        Assert.Equal(3, await store.EmbeddingWorker!.CountDueAsync(Ct));
+    }
+
+    private static async Task RefusalsAsync(HeldEmbeddingGenerator generator, int atLeast)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (generator.Refusals < atLeast)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {atLeast} refused calls after {Timeout}");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    private static async Task DueAsync(McpServer.Storage.Postgres.PostgresMemoryStore store, long rows)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (await store.EmbeddingWorker!.CountDueAsync(Ct) > rows)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"more than {rows} memory without a vector after {Timeout}");
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    private static async Task<string> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (string)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private static async Task<long> CountAsync(string connectionString, string sql)

@@ -34,6 +34,11 @@ internal sealed partial class PostgresEmbeddingWorker(
     private int _disposed;
     // Set by a batch that found another replica filling (read by the loop, one thread).
     private bool _filledByOther;
+    // Embedding calls that failed in a row with no row of theirs embedded: the model is failing, not a row.
+    private int _failedInARow;
+    private DateTimeOffset _resumeAt;
+    // Rows the model refused while others of their batch embedded ("user/id/hash"): left out until their time comes.
+    private readonly Dictionary<string, (int Attempts, DateTimeOffset Next)> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Starts the background loop (once).</summary>
     public PostgresEmbeddingWorker Start()
@@ -45,8 +50,17 @@ internal sealed partial class PostgresEmbeddingWorker(
     /// <summary>How often the worker looks for due rows it was not told about (default 10 s).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long after a failed embedding call, or while another replica holds the batch, the worker tries again.</summary>
+    /// <summary>
+    /// How long after a failed embedding call, or while another replica holds the batch, the worker tries again.
+    /// Each further failure in a row doubles the wait, up to <see cref="MaxRetryAfter"/>.
+    /// </summary>
     public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest wait between attempts, for the model as for a row it keeps refusing.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Rows left out for now because the model refused them while it embedded the rest of their batch.</summary>
+    public int Refused => _refused.Count;
 
     /// <summary>Vectors this process computed.</summary>
     public long Computed => Interlocked.Read(ref _computed);
@@ -118,6 +132,12 @@ internal sealed partial class PostgresEmbeddingWorker(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var wait = PollInterval;
+                if (_resumeAt > time.GetUtcNow())
+                {
+                    // The model is failing: wait out the back-off even if writes wake the loop meanwhile.
+                    await Task.Delay(_resumeAt - time.GetUtcNow(), time, cancellationToken);
+                }
+
                 try
                 {
                     await ensureSchema(cancellationToken);
@@ -162,15 +182,33 @@ internal sealed partial class PostgresEmbeddingWorker(
             }
         }
 
+        var now = time.GetUtcNow();
+        foreach (var (key, _) in _refused.Where(r => r.Value.Next <= now).ToList())
+        {
+            // Its time has come: it is due again, with its count of attempts kept.
+            _refused[key] = _refused[key] with { Next = DateTimeOffset.MaxValue };
+        }
+
+        if (_refused.Count > 10_000)
+        {
+            // Rows edited or deleted since they were refused are never seen again: forget the ones not waiting.
+            foreach (var key in _refused.Where(r => r.Value.Next == DateTimeOffset.MaxValue).Select(r => r.Key).ToList())
+            {
+                _refused.Remove(key);
+            }
+        }
+
+        var waiting = _refused.Where(r => r.Value.Next != DateTimeOffset.MaxValue).Select(r => r.Key).ToArray();
         var due = new List<(string User, string Id, string Hash, string Text)>(BatchSize);
         await using (var select = new NpgsqlCommand($"""
             SELECT user_id, id, content_hash, title, content FROM memento_memories
-            WHERE deleted_at IS NULL AND {Due("$1")}
+            WHERE deleted_at IS NULL AND {Due("$1")} AND user_id || '/' || id || '/' || content_hash <> ALL($2)
             LIMIT {BatchSize}
             """, connection, transaction))
         {
             select.CommandTimeout = commandTimeout;
             select.Parameters.Add(new NpgsqlParameter<string> { TypedValue = modelId });
+            select.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = waiting });
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -183,41 +221,91 @@ internal sealed partial class PostgresEmbeddingWorker(
             return 0;
         }
 
-        GeneratedEmbeddings<Embedding<float>> vectors;
+        var made = new float[]?[due.Count];
         try
         {
-            vectors = await generator.GenerateAsync(due.Select(d => d.Text), cancellationToken: cancellationToken);
+            var vectors = await generator.GenerateAsync(due.Select(d => d.Text), cancellationToken: cancellationToken);
+            for (var i = 0; i < due.Count; i++)
+            {
+                made[i] = vectors[i].Vector.ToArray();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            LogEmbeddingFailed(due.Count, RetryAfter.TotalSeconds, e.Message);
-            await transaction.RollbackAsync(CancellationToken.None);
-            await Task.Delay(RetryAfter, time, cancellationToken);
-            return 0;
+            // One row the model refuses must not hold back the rest: try them one by one.
+            var refused = new List<(int Row, string Reason)>();
+            for (var i = 0; i < due.Count && due.Count > 1; i++)
+            {
+                try
+                {
+                    made[i] = (await generator.GenerateAsync([due[i].Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                }
+                catch (Exception one) when (one is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    refused.Add((i, one.Message));
+                }
+            }
+
+            if (made.All(m => m is null))
+            {
+                // Nothing embeds: the model is failing, not these rows. Back off, doubling each time.
+                var delay = Backoff(++_failedInARow);
+                _resumeAt = time.GetUtcNow() + delay;
+                LogEmbeddingFailed(due.Count, delay.TotalSeconds, e.Message);
+                await transaction.RollbackAsync(CancellationToken.None);
+                return 0;
+            }
+
+            foreach (var (row, reason) in refused)
+            {
+                var key = $"{due[row].User}/{due[row].Id}/{due[row].Hash}";
+                var attempts = (_refused.TryGetValue(key, out var earlier) ? earlier.Attempts : 0) + 1;
+                var delay = Backoff(attempts);
+                _refused[key] = (attempts, time.GetUtcNow() + delay);
+                LogRowRefused(due[row].User, due[row].Id, attempts, delay.TotalSeconds, reason);
+            }
         }
+
+        _failedInARow = 0;
 
         var vector = vectorKind() == PostgresSchema.VectorKind.PgVector ? "$3::real[]::vector" : "$3";
         await using var batch = new NpgsqlBatch(connection, transaction) { Timeout = commandTimeout };
         for (var i = 0; i < due.Count; i++)
         {
+            if (made[i] is null)
+            {
+                continue;
+            }
+
+            _refused.Remove($"{due[i].User}/{due[i].Id}/{due[i].Hash}");
             // Only the content it was made from: an edit meanwhile left the row due again.
             var update = new NpgsqlBatchCommand($"UPDATE memento_memories SET embedding = {vector}, embedding_model = $4 WHERE user_id = $1 AND id = $2 AND content_hash = $5 AND deleted_at IS NULL");
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = due[i].User });
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = due[i].Id });
-            update.Parameters.Add(new NpgsqlParameter { Value = vectors[i].Vector.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
+            update.Parameters.Add(new NpgsqlParameter { Value = made[i], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Real });
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = modelId });
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = due[i].Hash });
             batch.BatchCommands.Add(update);
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        Interlocked.Add(ref _computed, due.Count);
+        Interlocked.Add(ref _computed, batch.BatchCommands.Count);
         return due.Count;
     }
 
+    private TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryAfter.Ticks, RetryAfter.Ticks * (1L << Math.Min(attempts - 1, 20))));
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not embed {Count} memories (trying again in {Seconds} s): {Reason}")]
     private partial void LogEmbeddingFailed(int count, double seconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not embed memory {Id} of user {User} (attempt {Attempts}; trying again in {Seconds} s; the rest of its batch was embedded): {Reason}")]
+    private partial void LogRowRefused(string user, string id, int attempts, double seconds, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Filling memory vectors failed (trying again in {Seconds} s): {Reason}")]
     private partial void LogFillFailed(double seconds, string reason);

@@ -114,13 +114,16 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(Time: time), Ct);
-        var generator = new HeldEmbeddingGenerator(held: false) { RefuseTextsWith = "poison" };
-        var store = env.Open(new SearchOptions(), generator);
-        var refused = await store.StoreAsync("alice", new NewMemory("A poison note the model will not take"), Ct);
+        // Written by words only, so the first batch the worker takes holds the refused memory and others.
+        var words = env.Open(new SearchOptions { Embeddings = EmbeddingProvider.Off }, null);
+        var refused = await words.StoreAsync("alice", new NewMemory("A poison note the model will not take"), Ct);
         for (var i = 0; i < 20; i++)
         {
-            await store.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
+            await words.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
         }
+
+        var generator = new HeldEmbeddingGenerator(held: false) { RefuseTextsWith = "poison" };
+        var store = env.Open(new SearchOptions(), generator);
 
         await DueAsync(store, 1);
         var refusedFirst = generator.Refusals;
@@ -135,11 +138,7 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
         time.Advance(TimeSpan.FromSeconds(3));
         await store.StoreAsync("alice", new NewMemory("One more note"), Ct);
         await DueAsync(store, 1);
-        var deadline = DateTime.UtcNow + Timeout;
-        while (generator.Refusals == refusedBeforeItsTime && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, Ct);
-        }
+        await RefusalsAsync(generator, refusedBeforeItsTime + 1);
 
         Assert.Equal(refused.Memory.Id, await ScalarAsync(env.ConnectionString, "SELECT id FROM memento_memories WHERE embedding_model IS NULL"));
         Assert.Equal(1, store.EmbeddingWorker!.Refused);
@@ -153,10 +152,13 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         await using var env = await PostgresStoreEnvironment.CreateAsync(server, new StoreSetup(Time: time), Ct);
+        var words = env.Open(new SearchOptions { Embeddings = EmbeddingProvider.Off }, null);
+        await words.StoreAsync("alice", new NewMemory("A note while the model is down"), Ct);
+        await words.StoreAsync("alice", new NewMemory("A second note while the model is down"), Ct);
         var generator = new HeldEmbeddingGenerator(held: false) { RefuseTextsWith = "" };
         var store = env.Open(new SearchOptions(), generator);
-        await store.StoreAsync("alice", new NewMemory("A note while the model is down"), Ct);
-        await RefusalsAsync(generator, 1);
+        // The batch of two, then each alone: three refused calls, and the worker backs off.
+        await RefusalsAsync(generator, 3);
         var first = generator.Refusals;
 
         // Each store wakes the worker; within the 2 s back-off it does not call the model.
@@ -165,36 +167,34 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
         await Task.Delay(300, Ct);
         var whileBackingOff = generator.Refusals;
         time.Advance(TimeSpan.FromSeconds(2.5));
-        await RefusalsAsync(generator, whileBackingOff + 1);
+        // Now four rows: the batch, then each alone.
+        await RefusalsAsync(generator, whileBackingOff + 5);
         var second = generator.Refusals;
         // The next wait is 4 s: 3 s later it has not asked again.
         time.Advance(TimeSpan.FromSeconds(3));
         await Task.Delay(300, Ct);
         var beforeTheDoubledWait = generator.Refusals;
 
+        Assert.Equal(3, first);
         Assert.Equal(first, whileBackingOff);
-        Assert.True(second > whileBackingOff);
+        Assert.Equal(whileBackingOff + 5, second);
         Assert.Equal(second, beforeTheDoubledWait);
-        Assert.Equal(3, await store.EmbeddingWorker!.CountDueAsync(Ct));
+        Assert.Equal(4, await store.EmbeddingWorker!.CountDueAsync(Ct));
     }
 
-    private static async Task RefusalsAsync(HeldEmbeddingGenerator generator, int atLeast)
+    private static Task RefusalsAsync(HeldEmbeddingGenerator generator, int atLeast) =>
+        UntilAsync(() => Task.FromResult(generator.Refusals >= atLeast), $"fewer than {atLeast} refused calls");
+
+    private static Task DueAsync(McpServer.Storage.Postgres.PostgresMemoryStore store, long rows) =>
+        UntilAsync(async () => await store.EmbeddingWorker!.CountDueAsync(Ct) <= rows, $"more than {rows} memory without a vector");
+
+    private static async Task UntilAsync(Func<Task<bool>> done, string failure)
     {
         var deadline = DateTime.UtcNow + Timeout;
-        while (generator.Refusals < atLeast)
+        while (!await done())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"fewer than {atLeast} refused calls after {Timeout}");
+            Assert.True(DateTime.UtcNow < deadline, $"{failure} after {Timeout}");
             await Task.Delay(20, Ct);
-        }
-    }
-
-    private static async Task DueAsync(McpServer.Storage.Postgres.PostgresMemoryStore store, long rows)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (await store.EmbeddingWorker!.CountDueAsync(Ct) > rows)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"more than {rows} memory without a vector after {Timeout}");
-            await Task.Delay(50, Ct);
         }
     }
 

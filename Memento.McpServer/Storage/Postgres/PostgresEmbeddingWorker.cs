@@ -232,8 +232,14 @@ internal sealed partial class PostgresEmbeddingWorker(
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // One row the model refuses must not hold back the rest: try them one by one.
+            // One row the model refuses must not hold back the rest: try them one by one. A batch of one
+            // cannot tell the two apart; it is taken for that row's fault, so it does not stall the others.
             var refused = new List<(int Row, string Reason)>();
+            if (due.Count == 1)
+            {
+                refused.Add((0, e.Message));
+            }
+
             for (var i = 0; i < due.Count && due.Count > 1; i++)
             {
                 try
@@ -246,7 +252,7 @@ internal sealed partial class PostgresEmbeddingWorker(
                 }
             }
 
-            if (made.All(m => m is null))
+            if (due.Count > 1 && made.All(m => m is null))
             {
                 // Nothing embeds: the model is failing, not these rows. Back off, doubling each time.
                 var delay = Backoff(++_failedInARow);

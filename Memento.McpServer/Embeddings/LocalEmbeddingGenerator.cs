@@ -122,23 +122,28 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
         public float[] Embed(string text)
         {
-            ReadOnlyMemory<long> ids, mask, types;
-            // The tokenizer keeps working buffers between calls.
+            long[] idValues, maskValues, typeValues;
+            var length = 0;
+            // Encode returns views of the tokenizer's own buffers, which the next call overwrites: they are
+            // copied out before another thread may encode (copied after the lock, a concurrent call's tokens
+            // were mixed into this one's).
             lock (tokenizer)
             {
-                (ids, mask, types) = tokenizer.Encode(text, model.MaxTokens);
-            }
+                var (ids, mask, types) = tokenizer.Encode(text, model.MaxTokens);
+                foreach (var m in mask.Span)
+                {
+                    length += (int)m;
+                }
 
-            var length = 0;
-            foreach (var m in mask.Span)
-            {
-                length += (int)m;
+                idValues = ids[..length].ToArray();
+                maskValues = mask[..length].ToArray();
+                typeValues = types[..length].ToArray();
             }
 
             long[] shape = [1, length];
-            using var inputIds = OrtValue.CreateTensorValueFromMemory(ids[..length].ToArray(), shape);
-            using var attention = OrtValue.CreateTensorValueFromMemory(mask[..length].ToArray(), shape);
-            using var tokenTypes = OrtValue.CreateTensorValueFromMemory(types[..length].ToArray(), shape);
+            using var inputIds = OrtValue.CreateTensorValueFromMemory(idValues, shape);
+            using var attention = OrtValue.CreateTensorValueFromMemory(maskValues, shape);
+            using var tokenTypes = OrtValue.CreateTensorValueFromMemory(typeValues, shape);
             using var run = new RunOptions();
             using var outputs = session.Run(run, s_inputNames, [inputIds, attention, tokenTypes], _outputNames);
             var states = outputs[0].GetTensorDataAsSpan<float>();

@@ -115,7 +115,6 @@ public sealed class BackgroundEmbeddingTests
         var generator = new HeldEmbeddingGenerator(held: false);
         var replica = env.Open(logger: log, embeddings: generator);
         await replica.OpenUserAsync("alice", Ct);
-        await replica.OpenUserAsync("bob", Ct);
         await replica.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
         // The report comes after the last batch; give the worker a moment past its idle point.
         var deadline = DateTime.UtcNow + Timeout;
@@ -123,6 +122,11 @@ public sealed class BackgroundEmbeddingTests
         {
             await Task.Delay(20, Ct);
         }
+
+        // Bob's one memory, opened after Alice's report (its counts are of the worker's work meanwhile).
+        await replica.OpenUserAsync("bob", Ct);
+        await replica.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        await Task.Delay(200, Ct);
 
         var ready = Assert.Single(log.Entries, e => e.Message.Contains("ranked by meaning", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Information, ready.Level);

@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.Data.Common;
 using Azure.AI.OpenAI;
 using Azure.Identity;
 using Memento.ChatClient.Agent;
@@ -71,34 +70,8 @@ public static class ChatProviderFactory
 
     private sealed record Azure(Uri Endpoint, string? Key, string Deployment);
 
-    private static Azure? AzureSettings(IConfiguration configuration, ChatClientOptions options)
-    {
-        string? endpoint = null, key = null, deployment = null;
-        var connectionString = configuration.GetConnectionString("openai");
-        if (!string.IsNullOrWhiteSpace(connectionString))
-        {
-            var parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
-            endpoint = Value(parts, "Endpoint");
-            key = Value(parts, "Key");
-            deployment = Value(parts, "Deployment") ?? Value(parts, "Model");
-        }
-
-        endpoint ??= configuration["AZURE_OPENAI_ENDPOINT"];
-        key ??= configuration["AZURE_OPENAI_API_KEY"];
-        deployment ??= configuration["AZURE_OPENAI_DEPLOYMENT"];
-        if (string.IsNullOrWhiteSpace(endpoint))
-        {
-            return null;
-        }
-
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
-        {
-            throw new InvalidOperationException($"The Azure OpenAI endpoint (ConnectionStrings:openai or AZURE_OPENAI_ENDPOINT) must be an absolute URL; it is '{endpoint}'.");
-        }
-
-        return new Azure(uri, key, string.IsNullOrWhiteSpace(deployment) ? options.Deployment : deployment);
-    }
-
-    private static string? Value(DbConnectionStringBuilder parts, string name) =>
-        parts.TryGetValue(name, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
+    private static Azure? AzureSettings(IConfiguration configuration, ChatClientOptions options) =>
+        AzureOpenAISettings.From(configuration) is { } settings
+            ? new Azure(settings.Endpoint, settings.Key, settings.Deployment ?? options.Deployment)
+            : null;
 }

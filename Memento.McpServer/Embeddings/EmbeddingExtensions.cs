@@ -1,5 +1,4 @@
 using System.ClientModel;
-using System.Data.Common;
 using Azure.AI.OpenAI;
 using Azure.Identity;
 using Memento.McpServer.Embeddings;
@@ -44,33 +43,14 @@ public static class EmbeddingExtensions
         return builder;
     }
 
-    /// <summary>The Azure OpenAI endpoint and key, read as the chat client reads them.</summary>
+    /// <summary>The Azure OpenAI endpoint and key, read as the chat client reads them (<see cref="AzureOpenAISettings"/>).</summary>
     internal sealed record AzureEndpoint(Uri Endpoint, string? Key)
     {
         // An embedding call is small; the library's 100 s default would hold a search that long.
         private static readonly TimeSpan s_networkTimeout = TimeSpan.FromSeconds(20);
 
-        public static AzureEndpoint? From(IConfiguration configuration)
-        {
-            string? endpoint = null, key = null;
-            if (configuration.GetConnectionString("openai") is { Length: > 0 } connectionString)
-            {
-                var parts = new DbConnectionStringBuilder { ConnectionString = connectionString };
-                endpoint = Value(parts, "Endpoint");
-                key = Value(parts, "Key");
-            }
-
-            endpoint ??= configuration["AZURE_OPENAI_ENDPOINT"];
-            key ??= configuration["AZURE_OPENAI_API_KEY"];
-            if (string.IsNullOrWhiteSpace(endpoint))
-            {
-                return null;
-            }
-
-            return Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
-                ? new AzureEndpoint(uri, key)
-                : throw new InvalidOperationException($"The Azure OpenAI endpoint (ConnectionStrings:openai or AZURE_OPENAI_ENDPOINT) must be an absolute URL; it is '{endpoint}'.");
-        }
+        public static AzureEndpoint? From(IConfiguration configuration) =>
+            Memento.AzureOpenAISettings.From(configuration) is { } settings ? new AzureEndpoint(settings.Endpoint, settings.Key) : null;
 
         public AzureOpenAIClient Client()
         {
@@ -79,8 +59,5 @@ public static class EmbeddingExtensions
                 ? new AzureOpenAIClient(Endpoint, new ApiKeyCredential(key), options)
                 : new AzureOpenAIClient(Endpoint, new DefaultAzureCredential(), options);
         }
-
-        private static string? Value(DbConnectionStringBuilder parts, string name) =>
-            parts.TryGetValue(name, out var value) && value?.ToString() is { Length: > 0 } text ? text : null;
     }
 }

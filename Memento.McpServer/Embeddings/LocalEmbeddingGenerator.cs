@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
@@ -52,12 +51,6 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     /// <summary>Whether the model is loaded and embeddings are computed without waiting.</summary>
     public bool IsLoaded => _engine.IsValueCreated && _engine.Value.IsCompletedSuccessfully;
 
-    /// <summary>Why the model could not be loaded, if it could not.</summary>
-    public Exception? LoadError => _engine.IsValueCreated && _engine.Value.IsFaulted ? _engine.Value.Exception?.GetBaseException() : null;
-
-    /// <summary>How long loading the model took, once loaded.</summary>
-    public TimeSpan? LoadTime => IsLoaded ? _engine.Value.Result.LoadTime : null;
-
     public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null,
@@ -87,16 +80,13 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     }
 
     /// <summary>A loaded model: the inference session (safe to run from several threads) and the tokenizer.</summary>
-    private sealed class Engine(LocalModel model, InferenceSession session, FastBertTokenizer.BertTokenizer tokenizer, TimeSpan loadTime)
+    private sealed class Engine(LocalModel model, InferenceSession session, FastBertTokenizer.BertTokenizer tokenizer)
     {
         private static readonly string[] s_inputNames = ["input_ids", "attention_mask", "token_type_ids"];
         private readonly string[] _outputNames = [session.OutputMetadata.Keys.First()];
 
-        public TimeSpan LoadTime { get; } = loadTime;
-
         public static Engine Load(LocalModel model)
         {
-            var started = Stopwatch.GetTimestamp();
             var bytes = ReadResource(model.AssemblyName, model.ModelResource);
             var options = new Microsoft.ML.OnnxRuntime.SessionOptions
             {
@@ -117,7 +107,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
                 tokenizer.LoadVocabulary(vocabulary, convertInputToLowercase: true);
             }
 
-            return new Engine(model, session, tokenizer, Stopwatch.GetElapsedTime(started));
+            return new Engine(model, session, tokenizer);
         }
 
         public float[] Embed(string text)

@@ -69,19 +69,6 @@ public sealed partial class MemoryEmbeddings : IDisposable
     /// <summary>Query embeddings computed so far (a repeated query is served from the cache).</summary>
     public long QueriesEmbedded => _queries?.Computed ?? 0;
 
-    /// <summary>The vector of a memory, from its title and content; null when embeddings are off.</summary>
-    public async Task<float[]?> ForMemoryAsync(Memory memory, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(memory);
-        if (_generator is null)
-        {
-            return null;
-        }
-
-        var embeddings = await _generator.GenerateAsync([TextOf(memory.Title, memory.Content)], cancellationToken: cancellationToken);
-        return embeddings[0].Vector.ToArray();
-    }
-
     /// <summary>
     /// The vector of a query's text, or null: embeddings off, the local model still loading, the model
     /// failing or slower than the timeout. A search then ranks by words alone rather than wait.

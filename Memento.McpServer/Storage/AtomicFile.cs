@@ -139,7 +139,7 @@ internal static class AtomicFile
             }
 
             Thread.Sleep(Jitter(delay));
-            delay = Next(delay);
+            delay = Backoff.Next(delay, MaxDelay);
         }
     }
 
@@ -221,7 +221,7 @@ internal static class AtomicFile
             }
 
             Thread.Sleep(Jitter(delay));
-            delay = Next(delay);
+            delay = Backoff.Next(delay, MaxDelay);
         }
     }
 
@@ -384,8 +384,6 @@ internal static class AtomicFile
     private static string RandomSuffix() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomChars / 2));
 
     private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + Random.Shared.NextDouble());
-
-    private static TimeSpan Next(TimeSpan delay) => delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
 
     private static void Flush(Stream stream)
     {

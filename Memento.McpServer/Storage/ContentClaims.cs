@@ -29,7 +29,7 @@ internal sealed class ContentClaims(MemoryFiles files, ReplicaFreshness freshnes
         await shard.Gate.WaitAsync(cancellationToken);
         try
         {
-            return await FindClaimedAsync(shard, hash, cancellationToken);
+            return FindClaimed(shard, hash, cancellationToken);
         }
         finally
         {
@@ -67,8 +67,7 @@ internal sealed class ContentClaims(MemoryFiles files, ReplicaFreshness freshnes
         try
         {
             MemoryFiles.Delete(shard.Directory, stored.Id);
-            shard.Index.Remove(stored.Id);
-            shard.Vectors?.Remove(stored.Id);
+            shard.Forget(stored.Id);
             indexer.RecordChange(shard, stored.Id, deleted: true);
         }
         finally
@@ -84,7 +83,7 @@ internal sealed class ContentClaims(MemoryFiles files, ReplicaFreshness freshnes
     /// index does not know it yet: written by a replica that stopped before logging the change. It is
     /// indexed and returned.
     /// </summary>
-    private async Task<Memory?> FindClaimedAsync(UserShard shard, string hash, CancellationToken cancellationToken)
+    private Memory? FindClaimed(UserShard shard, string hash, CancellationToken cancellationToken)
     {
         if (!shard.Claims.TryGet(hash, out var id)
             || files.Read(shard.Directory, id) is not { } memory
@@ -93,7 +92,7 @@ internal sealed class ContentClaims(MemoryFiles files, ReplicaFreshness freshnes
             return null;
         }
 
-        await indexer.ReindexAsync(shard, id, cancellationToken);
+        indexer.Reindex(shard, id, cancellationToken);
         indexer.RecordChange(shard, id, deleted: false);
         return memory;
     }

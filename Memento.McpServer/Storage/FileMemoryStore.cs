@@ -212,8 +212,7 @@ public sealed class FileMemoryStore : IMemoryStore, IMemoryCorpus, IStorageMaint
             await shard.Gate.WaitAsync(cancellationToken);
             try
             {
-                shard.Index.Remove(id);
-                shard.Vectors?.Remove(id);
+                shard.Forget(id);
                 _indexer.RecordChange(shard, id, deleted: true);
             }
             finally

@@ -102,13 +102,12 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
             using var batch = shard.Index.BeginBatch();
             foreach (var chunk in changed.Chunk(ScanChunk))
             {
-                await indexer.IndexFilesAsync(shard, chunk, cancellationToken);
+                indexer.IndexFiles(shard, chunk, cancellationToken);
             }
 
             foreach (var gone in stamps.Keys)
             {
-                shard.Index.Remove(gone);
-                shard.Vectors?.Remove(gone);
+                shard.Forget(gone);
             }
 
             batch.Commit();
@@ -216,7 +215,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
         {
             foreach (var id in changed)
             {
-                await indexer.ReindexAsync(shard, id, cancellationToken);
+                indexer.Reindex(shard, id, cancellationToken);
             }
 
             batch.Commit();

@@ -70,14 +70,13 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
     }
 
     /// <summary>Indexes the memory's file as it is now, or drops it from the index when the file is gone (under the user's lock).</summary>
-    public Task ReindexAsync(UserShard shard, string id, CancellationToken cancellationToken)
+    public void Reindex(UserShard shard, string id, CancellationToken cancellationToken)
     {
         var info = new FileInfo(MemoryFiles.PathOf(shard.Directory, id));
         if (!info.Exists)
         {
-            shard.Index.Remove(id);
-            shard.Vectors?.Remove(id);
-            return Task.CompletedTask;
+            shard.Forget(id);
+            return;
         }
 
         var stamp = (info.LastWriteTimeUtc.Ticks, info.Length);
@@ -85,12 +84,10 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
         {
             Apply(shard, id, info.FullName, stamp, files.Load(id, info.FullName, stamp), cancellationToken);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>Reads and parses files on every core (the expensive part of a scan), then indexes them in order.</summary>
-    public Task IndexFilesAsync(UserShard shard, IReadOnlyList<(string Id, string Path, (long Ticks, long Length) Stamp)> found, CancellationToken cancellationToken)
+    public void IndexFiles(UserShard shard, IReadOnlyList<(string Id, string Path, (long Ticks, long Length) Stamp)> found, CancellationToken cancellationToken)
     {
         var loaded = new (Memory? Memory, string? Hash, Exception? Error)[found.Count];
         if (found.Count >= 64)
@@ -109,8 +106,6 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
         {
             Apply(shard, found[i].Id, found[i].Path, found[i].Stamp, loaded[i], cancellationToken);
         }
-
-        return Task.CompletedTask;
     }
 
     private void ApplyPending(UserShard shard)
@@ -152,8 +147,7 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
     {
         if (loaded.Memory is null)
         {
-            shard.Index.Remove(id);
-            shard.Vectors?.Remove(id);
+            shard.Forget(id);
             if (loaded.Error is not (FileNotFoundException or DirectoryNotFoundException) && shard.Warned.Add($"{id}@{stamp.Ticks}"))
             {
                 files.LogMalformed(path, loaded.Error?.Message ?? "unreadable");

@@ -34,6 +34,13 @@ internal sealed class UserShard(string user, string directory, string? indexFile
     /// <summary>The vectors of the user's memories this replica has (made or loaded in the background), or null when embeddings are off.</summary>
     public Embeddings.VectorSet? Vectors { get; } = vectors;
 
+    /// <summary>Takes a memory out of the index and its vector out of memory (under <see cref="Gate"/>).</summary>
+    public void Forget(string id)
+    {
+        Index.Remove(id);
+        Vectors?.Remove(id);
+    }
+
     /// <summary>True for the one caller that is to make the due periodic rescan, until it calls <see cref="ReleaseRescan"/>.</summary>
     public bool TryClaimRescan() => Interlocked.CompareExchange(ref _rescanClaimed, 1, 0) == 0;
 

@@ -182,24 +182,19 @@ internal sealed partial class PostgresEmbeddingWorker(
             }
         }
 
+        // A refused row whose time has come is due again, with its count of attempts kept.
         var now = time.GetUtcNow();
-        foreach (var (key, _) in _refused.Where(r => r.Value.Next <= now).ToList())
-        {
-            // Its time has come: it is due again, with its count of attempts kept.
-            _refused[key] = _refused[key] with { Next = DateTimeOffset.MaxValue };
-        }
-
         if (_refused.Count > 10_000)
         {
             // Rows edited or deleted since they were refused are never seen again: forget the ones not waiting.
-            foreach (var key in _refused.Where(r => r.Value.Next == DateTimeOffset.MaxValue).Select(r => r.Key).ToList())
+            foreach (var key in _refused.Where(r => r.Value.Next <= now).Select(r => r.Key).ToList())
             {
                 _refused.Remove(key);
             }
         }
 
-        var waiting = _refused.Where(r => r.Value.Next != DateTimeOffset.MaxValue).Select(r => r.Key).ToArray();
-        var due = new List<(string User, string Id, string Hash, string Text)>(BatchSize);
+        var waiting = _refused.Where(r => r.Value.Next > now).Select(r => r.Key).ToArray();
+        var due = new List<DueRow>(BatchSize);
         await using (var select = new NpgsqlCommand($"""
             SELECT user_id, id, content_hash, title, content FROM memento_memories
             WHERE deleted_at IS NULL AND {Due("$1")} AND user_id || '/' || id || '/' || content_hash <> ALL($2)
@@ -212,7 +207,7 @@ internal sealed partial class PostgresEmbeddingWorker(
             await using var reader = await select.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                due.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), Search.MemoryEmbeddings.TextOf(reader.GetString(3), reader.GetString(4))));
+                due.Add(new DueRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), Search.MemoryEmbeddings.TextOf(reader.GetString(3), reader.GetString(4))));
             }
         }
 
@@ -239,23 +234,25 @@ internal sealed partial class PostgresEmbeddingWorker(
             {
                 refused.Add((0, e.Message));
             }
-
-            for (var i = 0; i < due.Count && due.Count > 1; i++)
+            else
             {
-                try
+                for (var i = 0; i < due.Count; i++)
                 {
-                    made[i] = (await generator.GenerateAsync([due[i].Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
-                }
-                catch (Exception one) when (one is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    refused.Add((i, one.Message));
+                    try
+                    {
+                        made[i] = (await generator.GenerateAsync([due[i].Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                    }
+                    catch (Exception one) when (one is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        refused.Add((i, one.Message));
+                    }
                 }
             }
 
             if (due.Count > 1 && made.All(m => m is null))
             {
                 // Nothing embeds: the model is failing, not these rows. Back off, doubling each time.
-                var delay = Backoff(++_failedInARow);
+                var delay = Backoff.After(++_failedInARow, RetryAfter, MaxRetryAfter);
                 _resumeAt = time.GetUtcNow() + delay;
                 LogEmbeddingFailed(due.Count, delay.TotalSeconds, e.Message);
                 await transaction.RollbackAsync(CancellationToken.None);
@@ -264,10 +261,9 @@ internal sealed partial class PostgresEmbeddingWorker(
 
             foreach (var (row, reason) in refused)
             {
-                var key = $"{due[row].User}/{due[row].Id}/{due[row].Hash}";
-                var attempts = (_refused.TryGetValue(key, out var earlier) ? earlier.Attempts : 0) + 1;
-                var delay = Backoff(attempts);
-                _refused[key] = (attempts, time.GetUtcNow() + delay);
+                var attempts = (_refused.TryGetValue(due[row].Key, out var earlier) ? earlier.Attempts : 0) + 1;
+                var delay = Backoff.After(attempts, RetryAfter, MaxRetryAfter);
+                _refused[due[row].Key] = (attempts, time.GetUtcNow() + delay);
                 LogRowRefused(due[row].User, due[row].Id, attempts, delay.TotalSeconds, reason);
             }
         }
@@ -283,7 +279,7 @@ internal sealed partial class PostgresEmbeddingWorker(
                 continue;
             }
 
-            _refused.Remove($"{due[i].User}/{due[i].Id}/{due[i].Hash}");
+            _refused.Remove(due[i].Key);
             // Only the content it was made from: an edit meanwhile left the row due again.
             var update = new NpgsqlBatchCommand($"UPDATE memento_memories SET embedding = {vector}, embedding_model = $4 WHERE user_id = $1 AND id = $2 AND content_hash = $5 AND deleted_at IS NULL");
             update.Parameters.Add(new NpgsqlParameter<string> { TypedValue = due[i].User });
@@ -304,8 +300,11 @@ internal sealed partial class PostgresEmbeddingWorker(
         return due.Count;
     }
 
-    private TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromTicks(Math.Min(MaxRetryAfter.Ticks, RetryAfter.Ticks * (1L << Math.Min(attempts - 1, 20))));
+    /// <summary>A row without a vector of the current model; <see cref="Key"/> names its content in <c>_refused</c>.</summary>
+    private readonly record struct DueRow(string User, string Id, string Hash, string Text)
+    {
+        public string Key => $"{User}/{Id}/{Hash}";
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not embed {Count} memories (trying again in {Seconds} s): {Reason}")]
     private partial void LogEmbeddingFailed(int count, double seconds, string reason);

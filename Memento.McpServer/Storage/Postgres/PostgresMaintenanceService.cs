@@ -37,7 +37,7 @@ internal sealed partial class PostgresMaintenanceService(
                     return;
                 }
 
-                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 30));
+                delay = Backoff.Next(delay, TimeSpan.FromSeconds(30));
             }
             catch (OperationCanceledException)
             {

@@ -215,6 +215,9 @@ internal sealed partial class EmbeddingWorker : IDisposable
                 return;
             }
 
+            // The model does not stop when asked (an ONNX run finishes): a vector it returns after the
+            // worker was stopped is dropped, so nothing is written into a root being shut down or removed.
+            cancellationToken.ThrowIfCancellationRequested();
             if (job.Target.Dimensions != 0 && vector.Length != job.Target.Dimensions)
             {
                 LogWrongDimensions(_modelId, vector.Length, job.Target.Dimensions);

@@ -55,6 +55,7 @@ public sealed class FileVectorStore(string root) : IVectorStore
 
     public ValueTask PutAsync(string user, string contentHash, string modelId, ReadOnlyMemory<float> vector, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(user, contentHash, modelId);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = new byte[8 + (vector.Length * sizeof(float))];

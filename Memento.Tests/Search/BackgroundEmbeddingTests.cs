@@ -55,6 +55,27 @@ public sealed class BackgroundEmbeddingTests
     }
 
     [Fact]
+    public async Task A_vector_the_model_finishes_after_the_store_stopped_is_not_written()
+    {
+        using var env = new TestStore();
+        var generator = new HeldEmbeddingGenerator { FinishesWhenCancelled = true };
+        var store = env.Open(embeddings: generator);
+        await store.StoreAsync("alice", new NewMemory("Note about the phone budget"), Ct);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (generator.Calls == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        // Stopping cancels the worker while the model runs; the model then finishes its vector anyway.
+        store.Dispose();
+
+        Assert.Equal(1, generator.Calls);
+        var folder = Path.Combine(env.UserDirectory("alice"), FileVectorStore.Folder);
+        Assert.Empty(Directory.Exists(folder) ? Directory.GetFiles(folder, "*", SearchOption.AllDirectories) : []);
+    }
+
+    [Fact]
     public async Task A_search_waits_for_its_own_query_only_and_a_repeated_query_embeds_once()
     {
         using var env = new TestStore();

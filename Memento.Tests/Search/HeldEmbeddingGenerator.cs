@@ -23,6 +23,12 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
 
     public string? HoldTextsWith { get; init; }
 
+    /// <summary>
+    /// A held call that is cancelled returns its vectors all the same, as the local model's ONNX run
+    /// finishes whatever the token says.
+    /// </summary>
+    public bool FinishesWhenCancelled { get; init; }
+
     /// <summary>Memory texts holding this are refused (the call throws), as a service refuses some content.</summary>
     public string? RefuseTextsWith { get; init; }
 
@@ -49,7 +55,14 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
 
         if ((held && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options)) || (HoldTextsWith is { } marker && texts.Any(t => t.Contains(marker, StringComparison.Ordinal))))
         {
-            await _release.Task.WaitAsync(cancellationToken);
+            if (FinishesWhenCancelled)
+            {
+                await Task.WhenAny(_release.Task, Task.Delay(Timeout.Infinite, cancellationToken));
+            }
+            else
+            {
+                await _release.Task.WaitAsync(cancellationToken);
+            }
         }
 
         if (RefuseTextsWith is { } refused && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options) && texts.Any(t => t.Contains(refused, StringComparison.Ordinal)))

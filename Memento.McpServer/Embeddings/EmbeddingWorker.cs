@@ -74,16 +74,26 @@ internal sealed partial class EmbeddingWorker : IDisposable
     /// it, so no other replica is computing it; else <paramref name="writtenAt"/> (the file's time) tells
     /// how long to wait for the replica that did.
     /// </summary>
-    public void Enqueue(VectorSet target, string user, string id, string contentHash, string text, bool writtenHere, DateTimeOffset writtenAt)
+    public void Enqueue(VectorSet target, string user, string id, string contentHash, string text, bool writtenHere, DateTimeOffset writtenAt) =>
+        Enqueue(new Job(target, user, id, contentHash, text, null, writtenHere, writtenAt));
+
+    /// <summary>
+    /// Asks for the vector of a memory written elsewhere or earlier, whose text <paramref name="readText"/>
+    /// gives only when the vector has to be made (null: the memory is gone or changed, nothing to make).
+    /// </summary>
+    public void Enqueue(VectorSet target, string user, string id, string contentHash, Func<string?> readText, DateTimeOffset writtenAt) =>
+        Enqueue(new Job(target, user, id, contentHash, null, readText, WrittenHere: false, writtenAt));
+
+    private void Enqueue(Job job)
     {
-        if (target.Has(id, contentHash))
+        if (job.Target.Has(job.Id, job.Hash))
         {
             return;
         }
 
         Interlocked.Increment(ref _pending);
         Interlocked.Increment(ref _enqueued);
-        if (!_jobs.Writer.TryWrite(new Job(target, user, id, contentHash, text, writtenHere, writtenAt)))
+        if (!_jobs.Writer.TryWrite(job))
         {
             Interlocked.Decrement(ref _pending);
             Interlocked.Decrement(ref _enqueued);
@@ -203,10 +213,16 @@ internal sealed partial class EmbeddingWorker : IDisposable
                 return;
             }
 
+            var text = job.Text ?? job.ReadText?.Invoke();
+            if (text is null)
+            {
+                return;
+            }
+
             float[] vector;
             try
             {
-                vector = (await _generator.GenerateAsync([job.Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                vector = (await _generator.GenerateAsync([text], cancellationToken: cancellationToken))[0].Vector.ToArray();
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -316,7 +332,7 @@ internal sealed partial class EmbeddingWorker : IDisposable
 
     private sealed record Milestone(string User, int Count, long Sequence, VectorProgress Since);
 
-    private sealed record Job(VectorSet Target, string User, string Id, string Hash, string Text, bool WrittenHere, DateTimeOffset WrittenAt)
+    private sealed record Job(VectorSet Target, string User, string Id, string Hash, string? Text, Func<string?>? ReadText, bool WrittenHere, DateTimeOffset WrittenAt)
     {
         public bool Deferred { get; set; }
     }

@@ -100,6 +100,13 @@ public sealed partial class MemoryEmbeddings : IDisposable
     public void Schedule(VectorSet target, string user, string id, string contentHash, string title, string content, bool writtenHere, DateTimeOffset writtenAt) =>
         _worker?.Enqueue(target, user, id, contentHash, TextOf(title, content), writtenHere, writtenAt);
 
+    /// <summary>
+    /// Asks, in the background, for the vector of a memory another replica or an earlier run wrote, reading
+    /// its text only if the vector has to be made (<paramref name="read"/> returns null when it is gone).
+    /// </summary>
+    public void Schedule(VectorSet target, string user, string id, string contentHash, Func<(string Title, string Content)?> read, DateTimeOffset writtenAt) =>
+        _worker?.Enqueue(target, user, id, contentHash, () => read() is { } memory ? TextOf(memory.Title, memory.Content) : null, writtenAt);
+
     /// <summary>Where the vector work stands now (null when vectors are not persisted), for <see cref="ReportWhenReady"/>.</summary>
     public VectorProgress? Progress() => _worker?.Progress();
 

@@ -6,6 +6,9 @@ using Microsoft.Data.Sqlite;
 
 namespace Memento.McpServer.Storage;
 
+/// <summary>What the index knows of a memory's file: its stamp (last write ticks, length) and its content hash.</summary>
+internal readonly record struct IndexedFile((long Ticks, long Length) Stamp, string Hash);
+
 /// <summary>
 /// The queries of one user's index over one SQLite connection. <see cref="MemoryIndex"/> is one (the
 /// connection that writes); it lends others, read-only, so that searches run side by side.
@@ -16,16 +19,16 @@ internal class IndexReader(SqliteConnection connection)
 
     public int Count => Convert.ToInt32(Scalar(Connection, "SELECT count(*) FROM memories"), CultureInfo.InvariantCulture);
 
-    /// <summary>File stamps (last write ticks and length) of every indexed memory, to find what changed on disk.</summary>
-    public Dictionary<string, (long Ticks, long Length)> FileStamps()
+    /// <summary>File stamps (last write ticks and length) and content hashes of every indexed memory, to find what changed on disk.</summary>
+    public Dictionary<string, IndexedFile> FileStamps()
     {
-        var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        var result = new Dictionary<string, IndexedFile>(StringComparer.Ordinal);
         using var command = Connection.CreateCommand();
-        command.CommandText = "SELECT id, file_ticks, file_length FROM memories";
+        command.CommandText = "SELECT id, file_ticks, file_length, hash FROM memories";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            result[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            result[reader.GetString(0)] = new IndexedFile((reader.GetInt64(1), reader.GetInt64(2)), reader.GetString(3));
         }
 
         return result;

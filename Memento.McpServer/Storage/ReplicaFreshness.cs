@@ -87,10 +87,14 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
         // comparison takes about 0.1 s over 13,000 unchanged files.
         var stamps = shard.Index.FileStamps();
         var changed = new List<(string Id, string Path, (long Ticks, long Length) Stamp)>();
+        var lookups = 0;
         foreach (var file in files.Scan(shard.Directory, shard.Warned, cancellationToken))
         {
-            if (stamps.Remove(file.Id, out var known) && known == file.Stamp)
+            if (stamps.Remove(file.Id, out var known) && known.Stamp == file.Stamp)
             {
+                // Indexed already (an index file kept from an earlier run, or a user opened again): only
+                // its vector may be missing from this process.
+                lookups += indexer.ScheduleVectorOf(shard, file.Id, file.Path, known) ? 1 : 0;
                 continue;
             }
 
@@ -113,7 +117,7 @@ internal sealed class ReplicaFreshness(StorageOptions options, TimeProvider time
             batch.Commit();
         }
 
-        indexer.ReportVectorsWhenReady(shard, changed.Count, progress);
+        indexer.ReportVectorsWhenReady(shard, changed.Count + lookups, progress);
         shard.Seen = positions;
         shard.Loaded = true;
         shard.LastFullScan = time.GetUtcNow();

@@ -69,6 +69,27 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
         }
     }
 
+    /// <summary>
+    /// Asks for the vector of a memory the index holds already and the user's vectors lack: it is read
+    /// back from the vector store, and made from the file (read only then) when nobody has made it.
+    /// </summary>
+    public bool ScheduleVectorOf(UserShard shard, string id, string path, IndexedFile indexed)
+    {
+        if (shard.Vectors is not { } vectors || vectors.Has(id, indexed.Hash))
+        {
+            return false;
+        }
+
+        embeddings.Schedule(vectors, shard.User, id, indexed.Hash, () =>
+            {
+                // The file changed since (the next scan gives it its own job) or is gone: nothing to embed.
+                var loaded = files.Load(id, path, indexed.Stamp);
+                return loaded.Memory is { } memory && loaded.Hash == indexed.Hash ? (memory.Title, memory.Content) : null;
+            },
+            new DateTimeOffset(indexed.Stamp.Ticks, TimeSpan.Zero));
+        return true;
+    }
+
     /// <summary>Indexes the memory's file as it is now, or drops it from the index when the file is gone (under the user's lock).</summary>
     public void Reindex(UserShard shard, string id, CancellationToken cancellationToken)
     {

@@ -94,10 +94,14 @@ public sealed class BackgroundEmbeddingTests
         generator.Release();
     }
 
-    [Fact]
-    public async Task A_closed_user_takes_its_vectors_out_of_memory_and_gets_them_back_from_the_shared_folder_when_opened_again()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_closed_user_takes_its_vectors_out_of_memory_and_gets_them_back_from_the_shared_folder_when_opened_again(bool indexFile)
     {
-        using var env = new TestStore(new StorageOptions { MaxOpenUsers = 1 });
+        // With an index file (Search:IndexPath) the reopened user's index is current already: no file is indexed again.
+        using var indexes = new Infrastructure.TempDirectory("memento-index");
+        using var env = new TestStore(new StorageOptions { MaxOpenUsers = 1 }, indexFile ? new SearchOptions { IndexPath = indexes.Path } : null);
         var generator = new HeldEmbeddingGenerator(held: false);
         var store = env.Open(embeddings: generator);
         var budget = await store.StoreAsync("alice", new NewMemory("We agreed to cut the mobile budget by 15%."), Ct);
@@ -117,6 +121,28 @@ public sealed class BackgroundEmbeddingTests
         // Alice's vector came back from .vectors: only Bob's was computed since.
         Assert.Equal(2, store.Embeddings.Worker!.Computed);
         Assert.Equal(1, store.Embeddings.Worker!.Loaded);
+    }
+
+    [Fact]
+    public async Task After_a_restart_on_an_index_file_the_memories_it_already_holds_get_their_vectors_back()
+    {
+        using var indexes = new Infrastructure.TempDirectory("memento-index");
+        using var env = new TestStore(search: new SearchOptions { IndexPath = indexes.Path });
+        var writer = env.Open(embeddings: new HeldEmbeddingGenerator(held: false));
+        var budget = await writer.StoreAsync("alice", new NewMemory("We agreed to cut the mobile budget by 15%."), Ct);
+        await writer.StoreAsync("alice", new NewMemory("Held: the garden note"), Ct);
+        await writer.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        writer.Dispose();
+
+        var model = new HeldEmbeddingGenerator(held: false);
+        var restarted = env.Open(embeddings: model);
+        await restarted.OpenUserAsync("alice", Ct);
+        await restarted.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
+        var byMeaning = await restarted.SearchAsync("alice", new SearchQuery("money for the phone app"), Ct);
+
+        Assert.Equal(2, restarted.Embeddings.Worker!.Loaded);
+        Assert.Equal(0, model.Calls);
+        Assert.Equal(budget.Memory.Id, byMeaning.Items[0].Memory.Id);
     }
 
     [Fact]

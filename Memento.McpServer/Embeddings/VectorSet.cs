@@ -6,18 +6,27 @@ namespace Memento.McpServer.Embeddings;
 /// One user's memory vectors in memory, for exact nearest-neighbour search by cosine similarity.
 /// Each vector is kept as 8-bit integers with one scale (a quarter of float32's memory:
 /// 100,000 memories of 384 dimensions take 39 MB), and compared by an integer dot product.
+/// The values are kept in blocks of <see cref="BlockSize"/> vectors, so a set that grows to many
+/// memories never copies them into a larger array (each doubling would leave the old array behind in
+/// the large-object heap: about 50 MB for a user of 100,000) and holds at most one block to spare.
 /// Safe for concurrent readers and writers.
 /// </summary>
 public sealed class VectorSet(int dimensions)
 {
+    /// <summary>Vectors in a block; the first block grows to this size by doubling, the others are made whole.</summary>
+    internal const int BlockSize = 1 << BlockShift;
+
+    private const int BlockShift = 10;
+    private const int InitialCapacity = 64;
+
     private readonly ReaderWriterLockSlim _lock = new();
     private readonly Dictionary<string, int> _slots = new(StringComparer.Ordinal);
     private readonly Stack<int> _free = new();
-    private sbyte[] _values = new sbyte[dimensions * 64];
+    private readonly List<sbyte[]> _blocks = [];
     private int _dimensions = dimensions;
-    private float[] _scales = new float[64];
-    private string?[] _ids = new string?[64];
-    private string?[] _tags = new string?[64];
+    private float[] _scales = new float[InitialCapacity];
+    private string?[] _ids = new string?[InitialCapacity];
+    private string?[] _tags = new string?[InitialCapacity];
     private int _used;
     private volatile bool _closed;
 
@@ -73,6 +82,11 @@ public sealed class VectorSet(int dimensions)
     /// <summary>Adds or replaces the vector of a memory; <paramref name="tag"/> names the content it was made from.</summary>
     public void Set(string id, ReadOnlySpan<float> vector, string? tag = null)
     {
+        if (vector.IsEmpty)
+        {
+            throw new ArgumentException("A vector has at least one dimension.", nameof(vector));
+        }
+
         Span<sbyte> quantized = stackalloc sbyte[vector.Length];
         var scale = Quantize(vector, quantized);
         _lock.EnterWriteLock();
@@ -87,7 +101,6 @@ public sealed class VectorSet(int dimensions)
             if (_dimensions == 0 && vector.Length > 0)
             {
                 Volatile.Write(ref _dimensions, vector.Length);
-                _values = new sbyte[_ids.Length * vector.Length];
             }
 
             if (vector.Length != _dimensions)
@@ -104,14 +117,14 @@ public sealed class VectorSet(int dimensions)
                     Array.Resize(ref _ids, capacity);
                     Array.Resize(ref _tags, capacity);
                     Array.Resize(ref _scales, capacity);
-                    Array.Resize(ref _values, capacity * Dimensions);
                 }
 
+                EnsureBlock(slot);
                 _slots[id] = slot;
                 _ids[slot] = id;
             }
 
-            quantized.CopyTo(_values.AsSpan(slot * Dimensions, Dimensions));
+            quantized.CopyTo(Values(slot));
             _scales[slot] = scale;
             _tags[slot] = tag;
         }
@@ -168,7 +181,7 @@ public sealed class VectorSet(int dimensions)
             _ids = [];
             _tags = [];
             _scales = [];
-            _values = [];
+            _blocks.Clear();
             _used = 0;
         }
         finally
@@ -203,7 +216,7 @@ public sealed class VectorSet(int dimensions)
                     continue;
                 }
 
-                var similarity = Dot(q, _values.AsSpan(slot * Dimensions, Dimensions)) * queryScale * _scales[slot];
+                var similarity = Dot(q, Values(slot)) * queryScale * _scales[slot];
                 if (similarity < minSimilarity || (best.Count == take && best.TryPeek(out _, out var worst) && similarity <= worst))
                 {
                     continue;
@@ -234,6 +247,29 @@ public sealed class VectorSet(int dimensions)
         {
             _lock.ExitReadLock();
         }
+    }
+
+    /// <summary>Where a slot's vector is kept.</summary>
+    private Span<sbyte> Values(int slot) => _blocks[slot >> BlockShift].AsSpan((slot & (BlockSize - 1)) * _dimensions, _dimensions);
+
+    /// <summary>Makes room for a slot's vector (under the write lock): the first block doubles up to a whole block, then whole blocks are added.</summary>
+    private void EnsureBlock(int slot)
+    {
+        var block = slot >> BlockShift;
+        var offset = slot & (BlockSize - 1);
+        if (block < _blocks.Count)
+        {
+            if (block == 0 && (offset + 1) * _dimensions > _blocks[0].Length)
+            {
+                var grown = _blocks[0];
+                Array.Resize(ref grown, Math.Min(Math.Max(InitialCapacity, grown.Length / _dimensions * 2), BlockSize) * _dimensions);
+                _blocks[0] = grown;
+            }
+
+            return;
+        }
+
+        _blocks.Add(new sbyte[(block == 0 ? InitialCapacity : BlockSize) * _dimensions]);
     }
 
     private static float Quantize(ReadOnlySpan<float> vector, Span<sbyte> into)

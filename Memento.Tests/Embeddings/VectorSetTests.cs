@@ -50,6 +50,41 @@ public sealed class VectorSetTests
         Assert.False(set.Contains("a"));
     }
 
+    [Fact]
+    public void Every_vector_is_found_again_across_blocks_after_removals_reuse_their_slots_and_a_clear()
+    {
+        var random = new Random(7);
+        var set = new VectorSet(0);
+        var count = (VectorSet.BlockSize * 2) + 37;
+        var vectors = Enumerable.Range(0, count).Select(_ => Unit(random, 16)).ToArray();
+        for (var i = 0; i < count; i++)
+        {
+            set.Set($"m{i}", vectors[i], tag: $"h{i}");
+        }
+
+        // Slots freed in the first and the last block are taken by new memories.
+        set.Remove("m3");
+        set.Remove($"m{count - 1}");
+        set.Set("n1", vectors[3]);
+        set.Set("n2", vectors[count - 1]);
+
+        Assert.Equal(count, set.Count);
+        Assert.Equal(16, set.Dimensions);
+        for (var i = 0; i < count; i += 97)
+        {
+            var expected = i == 3 ? "n1" : $"m{i}";
+            Assert.Equal(expected, set.Nearest(vectors[i], 1)[0].Id);
+        }
+
+        Assert.Equal("n2", set.Nearest(vectors[count - 1], 1)[0].Id);
+        Assert.True(set.Has($"m{VectorSet.BlockSize + 5}", $"h{VectorSet.BlockSize + 5}"));
+
+        set.Clear();
+        set.Set("after", vectors[0]);
+        Assert.Equal(["after"], set.Nearest(vectors[0], 5).Select(n => n.Id));
+        Assert.Throws<ArgumentException>(() => set.Set("empty", []));
+    }
+
     private static float[] Unit(Random random, int dimensions)
     {
         var vector = Enumerable.Range(0, dimensions).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();

@@ -9,6 +9,7 @@ using Memento.Benchmarks;
 //   all                                                store, then search at 10,000 and 100,000 memories
 //   quality [--model M]                                retrieval quality (recall@5, MRR) on the labelled set: off, local, fusion variants
 //   quality --models                                   each local model by vector similarity alone: speed and quality
+//   quality --parts [--model M]                        one model, a vector per memory against one per sentence too
 //   users   [--users N] [--memories M] [--cold C]      N users of M memories touched once: RSS, open files, cold user
 //           [--index-path DIR] [--max-open-users B]    (the index in local files under DIR; another user bound)
 // Import, export and reindex are commands of the server: dotnet Memento.McpServer.dll import|export|reindex (README).
@@ -29,7 +30,9 @@ try
         "store" => await Bench.StoreAsync(options.Int("count", 2000), cancellation.Token),
         "search" => await Bench.SearchAsync(options.Int("memories", 10_000), options.Int("queries", 2000), cancellation.Token),
         "all" => await Bench.AllAsync(cancellation.Token),
-        "quality" => options.Optional("models") is not null
+        "quality" => options.Optional("parts") is not null
+            ? await Memento.Benchmarks.Quality.QualityBench.PartsAsync(options.Optional("model"), cancellation.Token)
+            : options.Optional("models") is not null
             ? await Memento.Benchmarks.Quality.QualityBench.ModelsAsync(cancellation.Token)
             : await Memento.Benchmarks.Quality.QualityBench.StoreAsync(options.Optional("model"), cancellation.Token),
         "users" => await UsersBench.RunAsync(options.Int("users", 10_000), options.Int("memories", 10), options.Int("cold", 1000), options.Optional("index-path"), options.Optional("max-open-users") is null ? null : options.Int("max-open-users", 0), cancellation.Token),

@@ -136,7 +136,7 @@ internal static class Usage
           --seed-clients N      concurrent clients when seeding with tools (default 8)
           --seed-vectors MODEL  files: also write a vector file for each memory under
                                 .vectors/MODEL (random unit vectors, 384 dimensions), so a server
-                                with that model (e.g. all-minilm-l6-v2) has every vector made;
+                                with that vector key (the default: all-minilm-l6-v2+title) has every vector made;
                                 for memory and restart figures, not for quality
           --clients N[,N...]    concurrent clients per phase (default 16)
           --duration S          seconds per phase (default 20)

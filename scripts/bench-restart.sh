@@ -4,7 +4,7 @@
 # "ranked by meaning" log line), and the replica's memory then.
 #   scripts/bench-restart.sh ROOT USER [KEY=VALUE ...]
 # ROOT is a storage root seeded earlier, for example by
-#   scripts/bench.sh --root /tmp/v100k --memories 100000 --users 1 --seed-vectors all-minilm-l6-v2 \
+#   scripts/bench.sh --root /tmp/v100k --memories 100000 --users 1 --seed-vectors all-minilm-l6-v2+title \
 #     --clients 1 --duration 1 --warmup 1 --server-env Memento__Search__Embeddings=off
 # KEY=VALUE pairs are extra environment for the server (e.g. Memento__Search__Embeddings=off,
 # DOTNET_gcServer=0). Nothing else may use the machine while it runs: the times are wall-clock.

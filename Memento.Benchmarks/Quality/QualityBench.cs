@@ -80,6 +80,114 @@ internal static class QualityBench
     }
 
     /// <summary>
+    /// One model by similarity alone, a memory's text as one vector against several: its title and each of
+    /// its sentences as well, the memory scored by the best of them (or the whole plus the best part). Shows
+    /// whether splitting a memory finds more paraphrases, at several vectors a memory.
+    /// </summary>
+    public static async Task<int> PartsAsync(string? modelName, CancellationToken cancellationToken)
+    {
+        var model = LocalModel.Find(modelName ?? LocalModel.MiniLM.Id) ?? throw new ArgumentException($"Unknown model {modelName}.");
+        var memories = LabelledSet.Memories;
+        var queries = LabelledSet.Queries;
+        var generator = new LocalEmbeddingGenerator(model);
+        await generator.LoadAsync().WaitAsync(cancellationToken);
+        async Task<float[]> Embed(string text, EmbeddingGenerationOptions? purpose = null) =>
+            (await generator.GenerateAsync([text], purpose, cancellationToken))[0].Vector.ToArray();
+
+        var whole = new float[memories.Count][];
+        var parts = new List<float[]>[memories.Count];
+        var pieces = 0;
+        for (var i = 0; i < memories.Count; i++)
+        {
+            whole[i] = await Embed(memories[i].Title + "\n" + memories[i].Content);
+            parts[i] = [await Embed(memories[i].Title)];
+            foreach (var sentence in memories[i].Content.Split([". ", "; ", "? ", "! "], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                parts[i].Add(await Embed(sentence));
+            }
+
+            pieces += parts[i].Count;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"model {model.Id}: {memories.Count} memories, {pieces} parts (title and sentences), {(double)(pieces + memories.Count) / memories.Count:F2} vectors a memory"));
+        // Scores of a memory: the whole text (w), its title alone (t), its best sentence (b).
+        var variants = new (string Name, Func<float, float, float, double> Score)[]
+        {
+            ("whole memory only", (w, t, b) => w),
+            ("best of whole, title and sentences", (w, t, b) => Math.Max(w, Math.Max(t, b))),
+            ("whole + best of title and sentences", (w, t, b) => w + Math.Max(t, b)),
+            ("whole + title", (w, t, b) => w + t),
+            ("whole + half the title", (w, t, b) => w + (0.5 * t)),
+            ("whole + best sentence", (w, t, b) => w + b),
+            ("whole + title + best sentence", (w, t, b) => w + t + b),
+        };
+        var queryVectors = new List<float[]>();
+        foreach (var query in queries)
+        {
+            queryVectors.Add(await Embed(query.Text, EmbeddingPurpose.Query));
+        }
+
+        foreach (var (name, score) in variants)
+        {
+            var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
+            for (var q = 0; q < queries.Count; q++)
+            {
+                var vector = queryVectors[q];
+                float Dot(float[] other) => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, other);
+                var ranked = Enumerable.Range(0, memories.Count)
+                    .Where(i => InWindow(memories[i], queries[q]))
+                    .Select(i => (i, Score: score(Dot(whole[i]), Dot(parts[i][0]), parts[i].Count > 1 ? parts[i].Skip(1).Max(Dot) : Dot(whole[i]))))
+                    .OrderByDescending(s => s.Score)
+                    .Take(10)
+                    .Select(s => memories[s.i].Key)
+                    .ToList();
+                results.Add((queries[q], ranked));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"{name}:");
+            Report(results);
+        }
+
+        // The whole text's vector and the title's, added with a weight into one vector a memory (so a
+        // search costs what it does now); each half of the queries reported apart, to see whether a
+        // weight holds beyond the queries it was picked on.
+        foreach (var weight in new[] { 0.25f, 0.5f, 0.75f, 1f })
+        {
+            var combined = new float[memories.Count][];
+            for (var i = 0; i < memories.Count; i++)
+            {
+                var c = new float[whole[i].Length];
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(parts[i][0], weight, whole[i], c);
+                System.Numerics.Tensors.TensorPrimitives.Divide(c, System.Numerics.Tensors.TensorPrimitives.Norm<float>(c), c);
+                combined[i] = c;
+            }
+
+            var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
+            for (var q = 0; q < queries.Count; q++)
+            {
+                var vector = queryVectors[q];
+                results.Add((queries[q], Enumerable.Range(0, memories.Count)
+                    .Where(i => InWindow(memories[i], queries[q]))
+                    .OrderByDescending(i => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, combined[i]))
+                    .Take(10)
+                    .Select(i => memories[i].Key)
+                    .ToList()));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one vector a memory: whole + {weight} x title, normalised:"));
+            Report(results);
+            Console.WriteLine("  first half of the queries of each kind / second half:");
+            Report(results.Where((r, i) => results.Take(i).Count(o => o.Item1.Kind == r.Item1.Kind) % 2 == 0).ToList(), "    ");
+            Report(results.Where((r, i) => results.Take(i).Count(o => o.Item1.Kind == r.Item1.Kind) % 2 == 1).ToList(), "    ");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
     /// Both models together, each query's similarities combined: summed, summed as z-scores (each model's
     /// scores centred and scaled per query, since arctic-embed-xs's are bunched), or the two rankings fused.
     /// </summary>

@@ -222,7 +222,7 @@ internal sealed partial class EmbeddingWorker : IDisposable
             float[] vector;
             try
             {
-                vector = (await _generator.GenerateAsync([text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                vector = (await Search.MemoryEmbeddings.EmbedMemoriesAsync(_generator, [text], cancellationToken))[0];
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Memento.McpServer.Embeddings;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -36,7 +37,8 @@ public sealed partial class MemoryEmbeddings : IDisposable
         }
 
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
-        ModelId = metadata?.DefaultModelId ?? generator.GetType().Name;
+        // The recipe is part of the key: vectors made another way are not mixed with these, they are made again.
+        ModelId = (metadata?.DefaultModelId ?? generator.GetType().Name) + Recipe;
         Dimensions = metadata?.DefaultModelDimensions;
         _queries = new QueryEmbeddings(generator);
         if (vectors is not null)
@@ -51,7 +53,18 @@ public sealed partial class MemoryEmbeddings : IDisposable
     /// <summary>Whether vectors are made at all.</summary>
     public bool Enabled => _generator is not null;
 
-    /// <summary>The model whose vectors these are (part of each persisted vector's key); null when off.</summary>
+    /// <summary>
+    /// How much of the title's own vector is added to the whole memory's (<see cref="EmbedMemoriesAsync"/>).
+    /// A question usually names what a memory is about, which its title says in a few words that the
+    /// whole text's vector dilutes. Measured on the labelled set (docs/benchmarks.md): paraphrase recall@5
+    /// 0.792 without, 0.861 with any weight from 0.25 to 0.75 (on each half of the queries alike), 0.833 at 1.
+    /// </summary>
+    internal const float TitleWeight = 0.5f;
+
+    /// <summary>Names the way memory vectors are made (<see cref="TitleWeight"/>), after the model's id in their key.</summary>
+    internal const string Recipe = "+title";
+
+    /// <summary>The model and recipe whose vectors these are (each persisted vector's key); null when off.</summary>
     public string? ModelId { get; }
 
     /// <summary>The model's dimensions when it says them in advance (the local model does; Azure's are learnt from the first vector).</summary>
@@ -121,8 +134,64 @@ public sealed partial class MemoryEmbeddings : IDisposable
 
     public void Dispose() => _worker?.Dispose();
 
-    /// <summary>The text a memory's vector is made from, the same for every provider.</summary>
+    /// <summary>The text a memory's vector is made from, the same for every provider: its title (one line), then its content.</summary>
     internal static string TextOf(string title, string content) => title + "\n" + content;
+
+    /// <summary>
+    /// The vectors of memories, each given as <see cref="TextOf"/>, in one call to the model: the whole text's
+    /// vector and the title's, each of unit length, added with the title weighted by <see cref="TitleWeight"/>,
+    /// and the sum scaled to unit length. One vector a memory, so a search costs what it would without.
+    /// </summary>
+    internal static async Task<float[][]> EmbedMemoriesAsync(IEmbeddingGenerator<string, Embedding<float>> generator, IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var inputs = new List<string>(texts.Count * 2);
+        foreach (var text in texts)
+        {
+            inputs.Add(text);
+            var newline = text.IndexOf('\n', StringComparison.Ordinal);
+            inputs.Add(newline < 0 ? text : text[..newline]);
+        }
+
+        var embeddings = await generator.GenerateAsync(inputs, cancellationToken: cancellationToken);
+        if (embeddings.Count != inputs.Count)
+        {
+            throw new InvalidOperationException($"The model returned {embeddings.Count} vectors for {inputs.Count} texts.");
+        }
+
+        var vectors = new float[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            var whole = embeddings[2 * i].Vector.Span;
+            var title = embeddings[(2 * i) + 1].Vector.Span;
+            if (whole.Length != title.Length)
+            {
+                throw new InvalidOperationException($"The model returned vectors of {whole.Length} and {title.Length} dimensions for one memory.");
+            }
+
+            var vector = new float[whole.Length];
+            var wholeNorm = TensorPrimitives.Norm(whole);
+            var titleNorm = TensorPrimitives.Norm(title);
+            if (wholeNorm > 0)
+            {
+                TensorPrimitives.Multiply(whole, 1 / wholeNorm, vector);
+            }
+
+            if (titleNorm > 0)
+            {
+                TensorPrimitives.MultiplyAdd(title, TitleWeight / titleNorm, vector, vector);
+            }
+
+            var norm = TensorPrimitives.Norm<float>(vector);
+            if (norm > 0)
+            {
+                TensorPrimitives.Divide(vector, norm, vector);
+            }
+
+            vectors[i] = vector;
+        }
+
+        return vectors;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The query could not be embedded ({Type}: {Reason}); this search ranks by words only")]
     private partial void LogQueryEmbeddingFailed(string type, string reason);

@@ -44,14 +44,14 @@ public sealed class BackgroundEmbeddingTests
         await upgraded.Embeddings.WhenVectorsReadyAsync(Ct).WaitAsync(Timeout, Ct);
 
         Assert.Equal(5, computedByWriter);
-        Assert.Equal(5, Directory.GetFiles(Path.Combine(env.UserDirectory("alice"), FileVectorStore.Folder, "concepts-v1")).Length);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(env.UserDirectory("alice"), FileVectorStore.Folder, "concepts-v1_title")).Length);
         Assert.Equal(0, second.Calls);
         Assert.Equal(1, second.Queries);
         Assert.Equal(0, replica.Embeddings.Worker!.Computed);
         Assert.Equal(5, replica.Embeddings.Worker!.Loaded);
         Assert.Equal(5, afterLoad.Items.Count);
         Assert.Equal(5, upgraded.Embeddings.Worker!.Computed);
-        Assert.Equal(5, Directory.GetFiles(Path.Combine(env.UserDirectory("alice"), FileVectorStore.Folder, "concepts-v2")).Length);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(env.UserDirectory("alice"), FileVectorStore.Folder, "concepts-v2_title")).Length);
     }
 
     [Fact]

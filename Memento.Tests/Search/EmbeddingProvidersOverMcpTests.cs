@@ -31,8 +31,8 @@ public sealed class EmbeddingProvidersOverMcpTests
 
         Assert.Equal(budget, hits[0]);
         Assert.True(server.GetRequiredService<FileMemoryStore>().HybridSearch);
-        Assert.Equal("all-minilm-l6-v2", server.GetRequiredService<FileMemoryStore>().Embeddings.ModelId);
-        Assert.True(Directory.Exists(Path.Combine(server.StorageRoot, "default", FileVectorStore.Folder, "all-minilm-l6-v2")));
+        Assert.Equal("all-minilm-l6-v2+title", server.GetRequiredService<FileMemoryStore>().Embeddings.ModelId);
+        Assert.True(Directory.Exists(Path.Combine(server.StorageRoot, "default", FileVectorStore.Folder, "all-minilm-l6-v2_title")));
     }
 
     [Fact]
@@ -77,8 +77,10 @@ public sealed class EmbeddingProvidersOverMcpTests
         Assert.Equal(budget, hits[0]);
         Assert.All(endpoint.EmbeddingRequests, r => Assert.Equal(("embeddings", "test-key"), (r.Deployment, r.ApiKey)));
         Assert.Equal(1, endpoint.EmbeddingRequests.Count(r => r.Inputs.Contains(Question)));
+        // Each memory is one request of two inputs: its whole text and its title.
         Assert.Equal(Others.Length + 1, endpoint.EmbeddingRequests.Count(r => !r.Inputs.Contains(Question)));
-        Assert.True(Directory.Exists(Path.Combine(server.StorageRoot, "default", FileVectorStore.Folder, "embeddings")));
+        Assert.All(endpoint.EmbeddingRequests.Where(r => !r.Inputs.Contains(Question)), r => Assert.Equal(2, r.Inputs.Length));
+        Assert.True(Directory.Exists(Path.Combine(server.StorageRoot, "default", FileVectorStore.Folder, "embeddings_title")));
     }
 
     private static async Task<string> StoreAllAsync(ModelContextProtocol.Client.McpClient client)

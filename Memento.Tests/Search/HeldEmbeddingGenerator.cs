@@ -35,6 +35,7 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
     /// <summary>Calls refused because of <see cref="RefuseTextsWith"/>.</summary>
     public int Refusals => Volatile.Read(ref _refusals);
 
+    /// <summary>Memories embedded (a query is not one).</summary>
     public int Calls => Volatile.Read(ref _calls);
 
     public int Queries => Volatile.Read(ref _queries);
@@ -50,7 +51,8 @@ internal sealed class HeldEmbeddingGenerator(bool held = true, string modelId = 
         }
         else
         {
-            Interlocked.Add(ref _calls, texts.Count);
+            // A memory is embedded as its whole text (title, newline, content) and its title alone: count memories.
+            Interlocked.Add(ref _calls, texts.Count(t => t.Contains('\n', StringComparison.Ordinal)));
         }
 
         if ((held && !McpServer.Embeddings.EmbeddingPurpose.IsQuery(options)) || (HoldTextsWith is { } marker && texts.Any(t => t.Contains(marker, StringComparison.Ordinal))))

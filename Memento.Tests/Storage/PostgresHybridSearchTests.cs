@@ -58,7 +58,7 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
         Assert.Equal(1, readerModel.Queries);
         Assert.Equal(5, first.Items.Count);
         Assert.Equal(first.Items.Select(h => h.Memory.Id), again.Items.Select(h => h.Memory.Id));
-        Assert.Equal(5, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v1'"));
+        Assert.Equal(5, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v1+title'"));
     }
 
     [Fact]
@@ -83,7 +83,7 @@ public sealed class PostgresHybridSearchTests(PostgresServer server)
         Assert.Equal(budget.Memory.Id, Assert.Single(byWordsMeanwhile.Items).Memory.Id);
         Assert.Equal(2, newModel.Calls);
         Assert.Equal(budget.Memory.Id, reembedded.Items[0].Memory.Id);
-        Assert.Equal(2, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v2'"));
+        Assert.Equal(2, await CountAsync(env.ConnectionString, "SELECT count(*) FROM memento_memories WHERE embedding_model = 'concepts-v2+title'"));
     }
 
     [Fact]

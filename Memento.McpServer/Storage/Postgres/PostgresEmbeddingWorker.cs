@@ -219,10 +219,10 @@ internal sealed partial class PostgresEmbeddingWorker(
         var made = new float[]?[due.Count];
         try
         {
-            var vectors = await generator.GenerateAsync(due.Select(d => d.Text), cancellationToken: cancellationToken);
+            var vectors = await Search.MemoryEmbeddings.EmbedMemoriesAsync(generator, due.Select(d => d.Text).ToList(), cancellationToken);
             for (var i = 0; i < due.Count; i++)
             {
-                made[i] = vectors[i].Vector.ToArray();
+                made[i] = vectors[i];
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -240,7 +240,7 @@ internal sealed partial class PostgresEmbeddingWorker(
                 {
                     try
                     {
-                        made[i] = (await generator.GenerateAsync([due[i].Text], cancellationToken: cancellationToken))[0].Vector.ToArray();
+                        made[i] = (await Search.MemoryEmbeddings.EmbedMemoriesAsync(generator, [due[i].Text], cancellationToken))[0];
                     }
                     catch (Exception one) when (one is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {

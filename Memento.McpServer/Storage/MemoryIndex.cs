@@ -296,8 +296,11 @@ internal sealed class MemoryIndex : IndexReader, IDisposable
         try
         {
             connection.Open();
-            // A small page cache: the in-memory index's pages are in memory already, a file index's are mapped.
-            Execute(connection, "PRAGMA query_only=1; PRAGMA cache_size=-64; PRAGMA mmap_size=1073741824; PRAGMA temp_store=MEMORY;");
+            // A small page cache: the in-memory index's pages are in memory already, a file index's are in the
+            // kernel's page cache. A file index is not mapped into the process: mapped, every page a search
+            // touched stayed in the replica's resident memory (measured at 100,000 memories: 113 MB of the
+            // 154 MB index file after a few hundred searches), on top of the model and the vectors.
+            Execute(connection, "PRAGMA query_only=1; PRAGMA cache_size=-64; PRAGMA mmap_size=0; PRAGMA temp_store=MEMORY;");
         }
         catch
         {

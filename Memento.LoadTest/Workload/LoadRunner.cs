@@ -144,7 +144,30 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
 
         log.WriteLine($"Corpus in {root} already holds {manifest.Memories:N0} memories over {manifest.Users} user(s); not seeding again.");
         manifest.LoadInto(_ids);
-        return new CorpusInfo(manifest.Memories, manifest.Users, manifest.SeededBy + " (earlier run)", manifest.SeedSeconds, root);
+        var memories = manifest.Memories;
+        var onDisk = MemoryFilesIn(root, manifest.Users);
+        if (onDisk > manifest.Memories)
+        {
+            // Store phases of earlier runs added memories: the figures are for the corpus as it is now.
+            log.WriteLine($"WARNING: the folders now hold {onDisk:N0} memories, {onDisk - manifest.Memories:N0} more than were seeded (stores of earlier runs); " +
+                $"this run measures {onDisk:N0}. Use a fresh --root for a corpus of exactly {manifest.Memories:N0}.");
+            memories = onDisk;
+        }
+
+        return new CorpusInfo(memories, manifest.Users, manifest.SeededBy + " (earlier run)", manifest.SeedSeconds, root);
+    }
+
+    /// <summary>Memory files in the users' folders of a file-provider corpus (0 for a database corpus, which has no folders).</summary>
+    private int MemoryFilesIn(string root, int users)
+    {
+        var count = 0;
+        for (var i = 0; i < users; i++)
+        {
+            var folder = Path.Combine(root, options.User(i));
+            count += Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.md").Count() : 0;
+        }
+
+        return count;
     }
 
     /// <summary>Starts the server on an existing corpus and times process start → alive → first search with hits.</summary>

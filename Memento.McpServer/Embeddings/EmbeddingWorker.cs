@@ -37,7 +37,8 @@ internal sealed partial class EmbeddingWorker : IDisposable
     private long _loaded;
     private int _disposed;
     private long _enqueued;
-    private long _taken;
+    // Jobs finished (a vector set, found, or not needed); a job deferred to wait for another replica is not.
+    private long _settled;
     private long _lastProgress;
     private readonly ConcurrentQueue<Milestone> _milestones = new();
 
@@ -162,8 +163,6 @@ internal sealed partial class EmbeddingWorker : IDisposable
                     batch.Add(job);
                 }
 
-                Interlocked.Add(ref _taken, batch.Count);
-
                 // Looking vectors up is file reads (on a network share, mostly latency): several at once.
                 var found = new float[]?[batch.Count];
                 await Parallel.ForAsync(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, token) =>
@@ -256,6 +255,7 @@ internal sealed partial class EmbeddingWorker : IDisposable
         {
             if (!job.Deferred)
             {
+                Interlocked.Increment(ref _settled);
                 Interlocked.Decrement(ref _pending);
             }
 
@@ -266,7 +266,9 @@ internal sealed partial class EmbeddingWorker : IDisposable
     private void ReportProgress()
     {
         var now = _time.GetTimestamp();
-        ReportMilestones(Interlocked.Read(ref _taken));
+        // A scan's memories are ranked by meaning once as many jobs as were asked for by its end have
+        // finished; jobs waiting for the replica that wrote their memories have not.
+        ReportMilestones(Interlocked.Read(ref _settled));
         var pending = Pending;
         if (pending < ReportedBacklog)
         {

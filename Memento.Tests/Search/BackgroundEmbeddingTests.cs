@@ -181,4 +181,31 @@ public sealed class BackgroundEmbeddingTests
         Assert.Contains("1000 vectors read back and 0 computed", ready.Message, StringComparison.Ordinal);
         Assert.Equal(0, generator.Calls);
     }
+
+    [Fact]
+    public async Task Memories_waiting_for_the_replica_that_wrote_them_are_reported_ranked_by_meaning_only_once_they_have_vectors()
+    {
+        using var env = new TestStore();
+        // Written by a replica that made no vectors (or by hand) a moment ago: the opening replica first
+        // waits PeerVectorGrace for the writer's vectors, then makes them itself.
+        var writer = env.Open();
+        for (var i = 0; i < 1000; i++)
+        {
+            await writer.StoreAsync("alice", new NewMemory($"Note {i} about the phone budget"), Ct);
+        }
+
+        var log = new ListLogger<FileMemoryStore>();
+        var generator = new HeldEmbeddingGenerator(held: false);
+        var replica = env.Open(logger: log, search: new SearchOptions { PeerVectorGrace = TimeSpan.FromSeconds(5) }, embeddings: generator);
+        await replica.OpenUserAsync("alice", Ct);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!log.Entries.Any(e => e.Message.Contains("ranked by meaning", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, Ct);
+        }
+
+        var ready = Assert.Single(log.Entries, e => e.Message.Contains("ranked by meaning", StringComparison.Ordinal));
+        Assert.Contains("0 vectors read back and 1000 computed", ready.Message, StringComparison.Ordinal);
+        Assert.Equal(1000, generator.Calls);
+    }
 }

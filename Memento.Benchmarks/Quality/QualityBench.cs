@@ -135,14 +135,7 @@ internal static class QualityBench
             {
                 var vector = queryVectors[q];
                 float Dot(float[] other) => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, other);
-                var ranked = Enumerable.Range(0, memories.Count)
-                    .Where(i => InWindow(memories[i], queries[q]))
-                    .Select(i => (i, Score: score(Dot(whole[i]), Dot(parts[i][0]), parts[i].Count > 1 ? parts[i].Skip(1).Max(Dot) : Dot(whole[i]))))
-                    .OrderByDescending(s => s.Score)
-                    .Take(10)
-                    .Select(s => memories[s.i].Key)
-                    .ToList();
-                results.Add((queries[q], ranked));
+                results.Add((queries[q], Top(memories, queries[q], i => score(Dot(whole[i]), Dot(parts[i][0]), parts[i].Count > 1 ? parts[i].Skip(1).Max(Dot) : Dot(whole[i])))));
             }
 
             Console.WriteLine();
@@ -155,25 +148,12 @@ internal static class QualityBench
         // weight holds beyond the queries it was picked on.
         foreach (var weight in new[] { 0.25f, 0.5f, 0.75f, 1f })
         {
-            var combined = new float[memories.Count][];
-            for (var i = 0; i < memories.Count; i++)
-            {
-                var c = new float[whole[i].Length];
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(parts[i][0], weight, whole[i], c);
-                System.Numerics.Tensors.TensorPrimitives.Divide(c, System.Numerics.Tensors.TensorPrimitives.Norm<float>(c), c);
-                combined[i] = c;
-            }
-
+            var combined = Enumerable.Range(0, memories.Count).Select(i => MemoryEmbeddings.Combine(whole[i], parts[i][0], weight)).ToArray();
             var results = new List<(LabelledQuery, IReadOnlyList<string>)>();
             for (var q = 0; q < queries.Count; q++)
             {
                 var vector = queryVectors[q];
-                results.Add((queries[q], Enumerable.Range(0, memories.Count)
-                    .Where(i => InWindow(memories[i], queries[q]))
-                    .OrderByDescending(i => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, combined[i]))
-                    .Take(10)
-                    .Select(i => memories[i].Key)
-                    .ToList()));
+                results.Add((queries[q], Top(memories, queries[q], i => System.Numerics.Tensors.TensorPrimitives.Dot<float>(vector, combined[i]))));
             }
 
             Console.WriteLine();
@@ -232,7 +212,7 @@ internal static class QualityBench
             for (var q = 0; q < queries.Count; q++)
             {
                 var s = score(q);
-                results.Add((queries[q], Enumerable.Range(0, memories.Count).Where(i => InWindow(memories[i], queries[q])).OrderByDescending(i => s[i]).Take(10).Select(i => memories[i].Key).ToList()));
+                results.Add((queries[q], Top(memories, queries[q], i => s[i])));
             }
 
             Console.WriteLine();
@@ -325,6 +305,10 @@ internal static class QualityBench
             Directory.Delete(root, recursive: true);
         }
     }
+
+    /// <summary>The keys of the 10 memories in the query's time window that <paramref name="score"/> (by index) ranks highest.</summary>
+    private static List<string> Top(IReadOnlyList<LabelledMemory> memories, LabelledQuery query, Func<int, double> score) =>
+        Enumerable.Range(0, memories.Count).Where(i => InWindow(memories[i], query)).OrderByDescending(score).Take(10).Select(i => memories[i].Key).ToList();
 
     internal static bool InWindow(LabelledMemory memory, LabelledQuery query) =>
         (query.Since is not { } since || memory.Created >= since) && (query.Until is not { } until || memory.Created < until);

@@ -290,9 +290,9 @@ internal sealed partial class EmbeddingWorker : IDisposable
         }
     }
 
-    private void ReportMilestones(long taken)
+    private void ReportMilestones(long settled)
     {
-        while (_milestones.TryPeek(out var next) && next.Sequence <= taken && _milestones.TryDequeue(out var milestone))
+        while (_milestones.TryPeek(out var next) && next.Sequence <= settled && _milestones.TryDequeue(out var milestone))
         {
             var since = milestone.Since;
             LogReady(milestone.User, milestone.Count, _time.GetElapsedTime(since.Started).TotalSeconds, Loaded - since.Loaded, Computed - since.Computed);

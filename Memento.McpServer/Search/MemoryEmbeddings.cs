@@ -115,10 +115,11 @@ public sealed partial class MemoryEmbeddings : IDisposable
 
     /// <summary>
     /// Asks, in the background, for the vector of a memory another replica or an earlier run wrote, reading
-    /// its text only if the vector has to be made (<paramref name="read"/> returns null when it is gone).
+    /// its text (<see cref="TextOf"/>) only if the vector has to be made (<paramref name="readText"/> returns
+    /// null when the memory is gone or changed).
     /// </summary>
-    public void Schedule(VectorSet target, string user, string id, string contentHash, Func<(string Title, string Content)?> read, DateTimeOffset writtenAt) =>
-        _worker?.Enqueue(target, user, id, contentHash, () => read() is { } memory ? TextOf(memory.Title, memory.Content) : null, writtenAt);
+    public void Schedule(VectorSet target, string user, string id, string contentHash, Func<string?> readText, DateTimeOffset writtenAt) =>
+        _worker?.Enqueue(target, user, id, contentHash, readText, writtenAt);
 
     /// <summary>Where the vector work stands now (null when vectors are not persisted), for <see cref="ReportWhenReady"/>.</summary>
     public VectorProgress? Progress() => _worker?.Progress();
@@ -161,36 +162,40 @@ public sealed partial class MemoryEmbeddings : IDisposable
         var vectors = new float[texts.Count][];
         for (var i = 0; i < texts.Count; i++)
         {
-            var whole = embeddings[2 * i].Vector.Span;
-            var title = embeddings[(2 * i) + 1].Vector.Span;
-            if (whole.Length != title.Length)
-            {
-                throw new InvalidOperationException($"The model returned vectors of {whole.Length} and {title.Length} dimensions for one memory.");
-            }
-
-            var vector = new float[whole.Length];
-            var wholeNorm = TensorPrimitives.Norm(whole);
-            var titleNorm = TensorPrimitives.Norm(title);
-            if (wholeNorm > 0)
-            {
-                TensorPrimitives.Multiply(whole, 1 / wholeNorm, vector);
-            }
-
-            if (titleNorm > 0)
-            {
-                TensorPrimitives.MultiplyAdd(title, TitleWeight / titleNorm, vector, vector);
-            }
-
-            var norm = TensorPrimitives.Norm<float>(vector);
-            if (norm > 0)
-            {
-                TensorPrimitives.Divide(vector, norm, vector);
-            }
-
-            vectors[i] = vector;
+            vectors[i] = Combine(embeddings[2 * i].Vector.Span, embeddings[(2 * i) + 1].Vector.Span, TitleWeight);
         }
 
         return vectors;
+    }
+
+    /// <summary>A memory's vector from its whole text's and its title's: each at unit length, the title's weighted, the sum at unit length.</summary>
+    internal static float[] Combine(ReadOnlySpan<float> whole, ReadOnlySpan<float> title, float titleWeight)
+    {
+        if (whole.Length != title.Length)
+        {
+            throw new InvalidOperationException($"The model returned vectors of {whole.Length} and {title.Length} dimensions for one memory.");
+        }
+
+        var vector = new float[whole.Length];
+        var wholeNorm = TensorPrimitives.Norm(whole);
+        var titleNorm = TensorPrimitives.Norm(title);
+        if (wholeNorm > 0)
+        {
+            TensorPrimitives.Multiply(whole, 1 / wholeNorm, vector);
+        }
+
+        if (titleNorm > 0)
+        {
+            TensorPrimitives.MultiplyAdd(title, titleWeight / titleNorm, vector, vector);
+        }
+
+        var norm = TensorPrimitives.Norm<float>(vector);
+        if (norm > 0)
+        {
+            TensorPrimitives.Divide(vector, norm, vector);
+        }
+
+        return vector;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The query could not be embedded ({Type}: {Reason}); this search ranks by words only")]

@@ -84,7 +84,7 @@ internal sealed partial class ShardIndexer(MemoryFiles files, MemoryEmbeddings e
             {
                 // The file changed since (the next scan gives it its own job) or is gone: nothing to embed.
                 var loaded = files.Load(id, path, indexed.Stamp);
-                return loaded.Memory is { } memory && loaded.Hash == indexed.Hash ? (memory.Title, memory.Content) : null;
+                return loaded.Memory is { } memory && loaded.Hash == indexed.Hash ? MemoryEmbeddings.TextOf(memory.Title, memory.Content) : null;
             },
             new DateTimeOffset(indexed.Stamp.Ticks, TimeSpan.Zero));
         return true;

@@ -216,17 +216,14 @@ internal sealed partial class PostgresEmbeddingWorker(
             return 0;
         }
 
-        var made = new float[]?[due.Count];
+        float[]?[] made;
         try
         {
-            var vectors = await Search.MemoryEmbeddings.EmbedMemoriesAsync(generator, due.Select(d => d.Text).ToList(), cancellationToken);
-            for (var i = 0; i < due.Count; i++)
-            {
-                made[i] = vectors[i];
-            }
+            made = await Search.MemoryEmbeddings.EmbedMemoriesAsync(generator, due.Select(d => d.Text).ToList(), cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            made = new float[]?[due.Count];
             // One row the model refuses must not hold back the rest: try them one by one. A batch of one
             // cannot tell the two apart; it is taken for that row's fault, so it does not stall the others.
             var refused = new List<(int Row, string Reason)>();

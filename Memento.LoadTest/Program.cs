@@ -131,6 +131,8 @@ internal static class Usage
           --provider P          files (default) or postgres: the storage provider of the started servers
           --connection-string CS  with postgres: the database (seeded through the provider's import path)
           --replicas N          server replicas on the same storage, clients spread over them (default 1)
+          --database-pid PID    the database server's main process (PostgreSQL's postmaster) on this
+                        machine: each phase also reports the CPU it and its backends used
           --seed-with WAY       files: Markdown files in the store's on-disk format (default, fast);
                                 tools: store_memory calls over MCP (slow: one flush to disk each)
           --seed-clients N      concurrent clients when seeding with tools (default 8)
@@ -178,6 +180,7 @@ internal static class Usage
             Provider = a.String("provider", "files") is var provider && provider is "files" or "postgres" ? provider : throw new ArgumentException("--provider: files or postgres."),
             ConnectionString = a.String("connection-string"),
             Replicas = a.Int("replicas", 1),
+            DatabasePid = a.Int("database-pid", 0) is > 0 and var databasePid ? databasePid : null,
             Users = a.Int("users", 1),
             SeedClients = a.Int("seed-clients", 8),
             SeedVectors = a.String("seed-vectors"),

@@ -31,11 +31,13 @@ trap cleanup EXIT
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $port -k $work -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
 connection="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=50"
+# The postmaster: each PostgreSQL run also reports the CPU the database server used (all its backends).
+database_pid="$(head -n 1 "$work/data/postmaster.pid")"
 
 defaults=(--memories 100000 --users 100 --clients 1,16 --duration 15)
 echo "==> files, one server" >&2
 dotnet "$loadtest_dll" run "${defaults[@]}" --root /tmp/memento-bench-pg-files "$@" --json "$out/files.json" | tee "$out/files.txt"
 echo "==> postgres, one server" >&2
-dotnet "$loadtest_dll" run "${defaults[@]}" --provider postgres --connection-string "$connection" --root /tmp/memento-bench-pg-db "$@" --json "$out/postgres-1.json" | tee "$out/postgres-1.txt"
+dotnet "$loadtest_dll" run "${defaults[@]}" --provider postgres --connection-string "$connection" --database-pid "$database_pid" --root /tmp/memento-bench-pg-db "$@" --json "$out/postgres-1.json" | tee "$out/postgres-1.txt"
 echo "==> postgres, two replicas on the same database" >&2
-dotnet "$loadtest_dll" run "${defaults[@]}" --provider postgres --connection-string "$connection" --root /tmp/memento-bench-pg-db --replicas 2 "$@" --json "$out/postgres-2.json" | tee "$out/postgres-2.txt"
+dotnet "$loadtest_dll" run "${defaults[@]}" --provider postgres --connection-string "$connection" --database-pid "$database_pid" --root /tmp/memento-bench-pg-db --replicas 2 "$@" --json "$out/postgres-2.json" | tee "$out/postgres-2.txt"

@@ -46,6 +46,11 @@ public sealed record RunReport(
                 : "server CPU and memory not measured (a server this run did not start)";
             text.AppendLine(c, $"Phase {phase.Name}: {phase.Clients} clients, {phase.Seconds:0.0} s, {phase.TotalPerSecond:0.0} ops/s, {server}");
             text.AppendLine(c, $"  load generator CPU {phase.LoadGeneratorCpuSeconds:0.00} s; machine load average at the end {phase.LoadAverage}");
+            if (phase.Cpu is { } cpu)
+            {
+                text.AppendLine(c, $"  {CpuLine(phase, cpu)}");
+            }
+
             text.AppendLine("  operation            count  errors    ops/s   p50 ms   p95 ms   p99 ms   max ms");
             foreach (var op in phase.Operations)
             {
@@ -75,6 +80,32 @@ public sealed record RunReport(
 
         return text.ToString();
     }
+
+    /// <summary>Cores busy over the phase by who used them, and CPU milliseconds per call.</summary>
+    private static string CpuLine(PhaseReport phase, CpuUse cpu)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var calls = phase.Operations.Sum(o => o.Count);
+        string PerCall(double seconds) => calls > 0 ? string.Create(c, $"{seconds * 1000 / calls:0.00} ms") : "-";
+        var parts = new List<string>();
+        var replicas = cpu.ReplicaSeconds.Count > 1 ? string.Create(c, $" ({string.Join(" + ", cpu.ReplicaSeconds.Select(r => cpu.Cores(r).ToString("0.00", c)))})") : "";
+        parts.Add(string.Create(c, $"servers {cpu.Cores(cpu.ServersSeconds):0.00}{replicas}"));
+        if (cpu.DatabaseSeconds is { } database)
+        {
+            parts.Add(string.Create(c, $"database {cpu.Cores(database):0.00}"));
+        }
+
+        parts.Add(string.Create(c, $"load generator {cpu.Cores(phase.LoadGeneratorCpuSeconds):0.00}"));
+        var perCall = new List<string> { $"servers {PerCall(cpu.ServersSeconds)}" };
+        if (cpu.DatabaseSeconds is { } db)
+        {
+            perCall.Add($"database {PerCall(db)}");
+        }
+
+        perCall.Add($"load generator {PerCall(phase.LoadGeneratorCpuSeconds)}");
+        perCall.Add($"machine {PerCall(cpu.MachineSeconds)}");
+        return string.Create(c, $"CPU, cores busy: {string.Join(", ", parts)}; machine {cpu.Cores(cpu.MachineSeconds):0.00} of {Environment.ProcessorCount}. Per call: {string.Join(", ", perCall)}");
+    }
 }
 
 public sealed record CorpusInfo(int Memories, int Users, string SeededBy, double SeedSeconds, string Root);
@@ -96,6 +127,10 @@ public sealed record PhaseReport(
     double LoadGeneratorCpuSeconds,
     string LoadAverage,
     IReadOnlyList<string> Notes,
-    IReadOnlyList<string> SampleErrors);
+    IReadOnlyList<string> SampleErrors)
+{
+    /// <summary>Where the phase's CPU went (servers, database, load generator, machine).</summary>
+    public CpuUse? Cpu { get; init; }
+}
 
 public sealed record TargetCheck(string Name, string Target, string Actual, bool Met);

@@ -22,6 +22,12 @@ public sealed record LoadOptions
     /// <summary>Server replicas started on the same storage; the clients are spread over them evenly.</summary>
     public int Replicas { get; init; } = 1;
 
+    /// <summary>
+    /// The database server's main process (PostgreSQL's postmaster) when it runs on this machine: each
+    /// phase then reports the CPU it and its backends used, beside the servers' and the load generator's.
+    /// </summary>
+    public int? DatabasePid { get; init; }
+
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>When above 0, each phase ends after this many requests instead of after <see cref="Duration"/>.</summary>

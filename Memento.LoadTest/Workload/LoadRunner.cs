@@ -40,7 +40,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                 }
             }
 
-            var phases = await RunPhasesAsync([url], pid: null, cancellationToken);
+            var phases = await RunPhasesAsync([url], [], cancellationToken);
             return new RunReport(machine, commandLine, corpus, null, phases, Targets(phases, null));
         }
 
@@ -111,8 +111,8 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
                     await other.StartAndWaitAsync(TimeSpan.FromSeconds(120), cancellationToken);
                 }
 
-                var endpoints = new[] { server }.Concat(others).Select(s => s.McpEndpoint).ToList();
-                var phases = await RunPhasesAsync(endpoints, server.Pid, cancellationToken);
+                var replicas = new[] { server }.Concat(others).ToList();
+                var phases = await RunPhasesAsync([.. replicas.Select(s => s.McpEndpoint)], [.. replicas.Select(s => s.Pid)], cancellationToken);
                 return new RunReport(machine, commandLine, corpusInfo, cold, phases, Targets(phases, cold));
             }
             finally
@@ -291,13 +291,14 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         return new CorpusInfo(options.Memories, options.Users, $"store_memory over MCP ({options.SeedClients} clients)", Math.Round(seconds, 1), root);
     }
 
-    private async Task<List<PhaseReport>> RunPhasesAsync(IReadOnlyList<Uri> endpoint, int? pid, CancellationToken cancellationToken)
+    /// <param name="pids">The started replicas' processes, in the order of <paramref name="endpoint"/>; empty for a server this run did not start.</param>
+    private async Task<List<PhaseReport>> RunPhasesAsync(IReadOnlyList<Uri> endpoint, IReadOnlyList<int> pids, CancellationToken cancellationToken)
     {
         var phases = new List<PhaseReport>();
         if (options.Warmup > TimeSpan.Zero)
         {
             log.WriteLine($"Warm-up: {options.Warmup.TotalSeconds:0} s of the mixed workload (not recorded)");
-            await RunPhaseAsync("warm-up", endpoint, pid, options.Clients.Max(), pingOnly: false, options.Warmup, 0, cancellationToken);
+            await RunPhaseAsync("warm-up", endpoint, pids, options.Clients.Max(), pingOnly: false, options.Warmup, 0, cancellationToken);
         }
 
         foreach (var clients in options.Clients)
@@ -306,7 +307,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             {
                 var name = pingOnly ? "ping" : "mixed";
                 log.WriteLine($"Phase {name} with {clients} clients...");
-                phases.Add(await RunPhaseAsync(name, endpoint, pid, clients, pingOnly, options.Duration, options.Requests, cancellationToken));
+                phases.Add(await RunPhaseAsync(name, endpoint, pids, clients, pingOnly, options.Duration, options.Requests, cancellationToken));
             }
         }
 
@@ -314,7 +315,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
     }
 
     private async Task<PhaseReport> RunPhaseAsync(
-        string name, IReadOnlyList<Uri> endpoints, int? pid, int clientCount, bool pingOnly, TimeSpan duration, int requests, CancellationToken cancellationToken)
+        string name, IReadOnlyList<Uri> endpoints, IReadOnlyList<int> pids, int clientCount, bool pingOnly, TimeSpan duration, int requests, CancellationToken cancellationToken)
     {
         var clients = await Task.WhenAll(Enumerable.Range(0, clientCount)
             .Select(c => MementoClient.ConnectAsync(endpoints[c % endpoints.Count], options.UserHeader, cancellationToken)));
@@ -324,7 +325,8 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
         long retrieveHits = 0, retrieveEmpty = 0;
         try
         {
-            var meter = pid is { } p ? UsageMeter.Start(p, resetPeak: false) : null;
+            var meter = pids.Count > 0 ? UsageMeter.Start(pids[0], resetPeak: false) : null;
+            var cpu = CpuMeter.Start(pids, options.DatabasePid);
             var ownCpuAtStart = Environment.CpuUsage.TotalTime;
             var started = Stopwatch.GetTimestamp();
             var deadline = requests > 0 ? long.MaxValue : started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -380,6 +382,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             await Task.WhenAll(workers);
             var elapsed = Stopwatch.GetElapsedTime(started);
             var usage = meter?.Stop();
+            var cpuUse = cpu.Stop();
             var operations = recorders.Values.Select(r => r.Summarize(elapsed)).Where(s => s.Count + s.Errors > 0).ToList();
             var total = operations.Sum(o => o.Count);
             var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuAtStart).TotalSeconds;
@@ -391,7 +394,7 @@ public sealed partial class LoadRunner(LoadOptions options, TextWriter log)
             }
 
             return new PhaseReport(name, clientCount, Math.Round(elapsed.TotalSeconds, 2), Math.Round(total / elapsed.TotalSeconds, 1),
-                operations, usage, Math.Round(ownCpu, 2), Machine.LoadAverageNow(), notes, sampleErrors);
+                operations, usage, Math.Round(ownCpu, 2), Machine.LoadAverageNow(), notes, sampleErrors) { Cpu = cpuUse };
         }
         finally
         {

@@ -88,15 +88,24 @@ public sealed record RunReport(
         var calls = phase.Operations.Sum(o => o.Count);
         string PerCall(double seconds) => calls > 0 ? string.Create(c, $"{seconds * 1000 / calls:0.00} ms") : "-";
         var parts = new List<string>();
-        var replicas = cpu.ReplicaSeconds.Count > 1 ? string.Create(c, $" ({string.Join(" + ", cpu.ReplicaSeconds.Select(r => cpu.Cores(r).ToString("0.00", c)))})") : "";
-        parts.Add(string.Create(c, $"servers {cpu.Cores(cpu.ServersSeconds):0.00}{replicas}"));
+        var perCall = new List<string>();
+        if (cpu.ReplicaSeconds.Count > 0)
+        {
+            var replicas = cpu.ReplicaSeconds.Count > 1 ? string.Create(c, $" ({string.Join(" + ", cpu.ReplicaSeconds.Select(r => cpu.Cores(r).ToString("0.00", c)))})") : "";
+            parts.Add(string.Create(c, $"servers {cpu.Cores(cpu.ServersSeconds):0.00}{replicas}"));
+            perCall.Add($"servers {PerCall(cpu.ServersSeconds)}");
+        }
+        else
+        {
+            parts.Add("servers not measured (not started by this run)");
+        }
+
         if (cpu.DatabaseSeconds is { } database)
         {
             parts.Add(string.Create(c, $"database {cpu.Cores(database):0.00}"));
         }
 
         parts.Add(string.Create(c, $"load generator {cpu.Cores(phase.LoadGeneratorCpuSeconds):0.00}"));
-        var perCall = new List<string> { $"servers {PerCall(cpu.ServersSeconds)}" };
         if (cpu.DatabaseSeconds is { } db)
         {
             perCall.Add($"database {PerCall(db)}");

@@ -56,6 +56,17 @@ internal static partial class PostgresSchema
             ALTER TABLE memento_memories ADD COLUMN IF NOT EXISTS embedding_model text;
             CREATE INDEX IF NOT EXISTS memento_memories_embedding_model ON memento_memories (embedding_model) WHERE deleted_at IS NULL;
             """, ct)),
+        // A GIN index adds new entries to a pending list that every search through the index reads in
+        // full until it is merged. PostgreSQL lets it reach 4 MB (512 pages, a few thousand memories):
+        // with 244 pages pending, a one-word search of 1,000 memories took 2.3 ms instead of 1.1 ms. At
+        // 128 kB a store merges it now and then, and a search reads at most 16 pages. What is pending
+        // now is merged once.
+        new(5, "short pending lists for the full-text and tag indexes", (c, t, _, ct) => ExecuteAsync(c, t, """
+            ALTER INDEX memento_memories_search SET (gin_pending_list_limit = 128);
+            ALTER INDEX memento_memories_tags SET (gin_pending_list_limit = 128);
+            SELECT gin_clean_pending_list('memento_memories_search'::regclass);
+            SELECT gin_clean_pending_list('memento_memories_tags'::regclass);
+            """, ct)),
     ];
 
     // Products of two small components underflow real ("value out of range: underflow" from any real

@@ -134,12 +134,69 @@ public sealed class PostgresStorageTests(PostgresServer server)
         }
 
         // gin_clean_pending_list merges the pending list and returns how many pages it held.
-        var search = await CountAsync(connectionString, "SELECT gin_clean_pending_list('memento_memories_search'::regclass)");
+        var search = await CountAsync(connectionString, "SELECT gin_clean_pending_list('memento_memories_user_lexemes'::regclass)");
         var tags = await CountAsync(connectionString, "SELECT gin_clean_pending_list('memento_memories_tags'::regclass)");
 
         // 128 kB: 16 pages, and the page being filled.
         Assert.InRange(search, 0, 17);
         Assert.InRange(tags, 0, 17);
+    }
+
+    [Fact]
+    public async Task Searches_through_the_user_and_word_index_find_exactly_what_the_text_query_alone_finds()
+    {
+        var connectionString = await server.CreateSchemaAsync(Ct);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        using var store = new PostgresMemoryStore(dataSource, new StorageOptions(), new PostgresStorageOptions(), new McpServer.Search.SearchOptions(), NullLogger<PostgresMemoryStore>.Instance);
+        string[] texts =
+        [
+            "Sent the e-mail about going over budget", "Budget review with Dana on Monday", "Reading list: a mail-order catalogue",
+            "The budgets were approved", "Over the weekend we walked the dog", "Email Dana the minutes", "Nothing to do with money",
+        ];
+        foreach (var user in new[] { "alice", "bob" })
+        {
+            foreach (var (text, i) in texts.Select((t, i) => (t, i)))
+            {
+                await store.StoreAsync(user, new NewMemory(user == "bob" ? text + " for bob" : text, Title: i % 2 == 0 ? $"Note {i}" : null, Tags: i % 3 == 0 ? ["budget"] : null), Ct);
+            }
+        }
+
+        // English stop words ("the", "over"), a hyphenated word, a plural, a word in no memory, mixed case.
+        foreach (var query in new[] { "e-mail", "mail", "over budget", "budget", "budgets approved", "the", "zzz budget", "Budget REVIEW", "dana minutes email" })
+        {
+            var found = (await store.SearchAsync("alice", new SearchQuery(query, Limit: 50), Ct)).Items.Select(h => h.Memory.Id).Order().ToList();
+            var terms = McpServer.Search.FtsQuery.Terms(query);
+            var expected = await IdsMatchingAsync(connectionString, "alice", terms, " && ");
+            if (expected.Count == 0)
+            {
+                expected = await IdsMatchingAsync(connectionString, "alice", terms, " || ");
+            }
+
+            Assert.True(expected.SequenceEqual(found), $"'{query}': expected [{string.Join(", ", expected)}], found [{string.Join(", ", found)}]");
+        }
+    }
+
+    // The full-text predicate alone, without any index condition: what a search must return.
+    private static async Task<List<string>> IdsMatchingAsync(string connectionString, string user, IReadOnlyList<string> terms, string join)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(Ct);
+        var words = string.Join(join, terms.Select((_, i) => $"plainto_tsquery('english', ${i + 2})"));
+        await using var command = new NpgsqlCommand($"SELECT id FROM memento_memories WHERE user_id = $1 AND deleted_at IS NULL AND search @@ ({words}) ORDER BY id", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = user });
+        foreach (var term in terms)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = term });
+        }
+
+        var ids = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     private static async Task<long> CountAsync(string connectionString, string sql)

@@ -522,10 +522,16 @@ public sealed partial class PostgresMemoryStore : IMemoryStore, IDisposable
         // Each word is its own parameter, so nothing the user types is ever read as tsquery syntax.
         var words = terms.Select(t => $"plainto_tsquery({config}::regconfig, {Add(command, t)})");
         var tsquery = string.Join(everyWord ? " && " : " || ", words);
+        // The index of user-and-word keys (migration 6) finds the candidates among this user's memories
+        // only: with every word, rows holding all the query's words; with any word, rows holding one.
+        // The tsquery then decides, exactly as before.
+        var keys = $"memento_user_lexemes($1, to_tsvector({config}::regconfig, {Add(command, string.Join(' ', terms))}))";
         var sql = new StringBuilder($"""
             SELECT {SummaryColumns}, content, ts_rank(search, q, 1) AS score
             FROM memento_memories, (SELECT {tsquery}) AS query(q)
-            WHERE user_id = $1 AND deleted_at IS NULL AND search @@ q
+            WHERE user_id = $1 AND deleted_at IS NULL
+              AND memento_user_lexemes(user_id, search) {(everyWord ? "@>" : "&&")} {keys}
+              AND search @@ q
             """);
         AddFilters(command, sql, query.Tags, query.TagMatch, query.Since, query.Until);
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY score DESC, created DESC, id DESC LIMIT {Add(command, take)} OFFSET {Add(command, offset)}");

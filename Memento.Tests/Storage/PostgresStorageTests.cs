@@ -176,6 +176,28 @@ public sealed class PostgresStorageTests(PostgresServer server)
         }
     }
 
+    [Fact]
+    public async Task The_cosine_taken_in_the_replica_equals_the_databases_memento_cosine()
+    {
+        var connectionString = await server.CreateSchemaAsync(Ct);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await PostgresSchema.MigrateAsync(dataSource, NullLogger.Instance, Ct);
+        var random = new Random(7);
+        // Small components like a real model's (their products underflow in real), a zero vector, opposites.
+        float[] Vector() => [.. Enumerable.Range(0, 384).Select(_ => (float)((random.NextDouble() - 0.5) * 1e-3))];
+        var a = Vector();
+        var pairs = new List<(float[], float[])> { (a, Vector()), (a, a), (a, [.. a.Select(x => -x)]), (a, new float[384]), (Vector(), Vector()) };
+        foreach (var (x, y) in pairs)
+        {
+            await using var command = dataSource.CreateCommand("SELECT memento_cosine($1, $2)");
+            command.Parameters.Add(new NpgsqlParameter<float[]> { TypedValue = x });
+            command.Parameters.Add(new NpgsqlParameter<float[]> { TypedValue = y });
+            var expected = (double)(await command.ExecuteScalarAsync(Ct))!;
+
+            Assert.Equal(expected, PostgresMemoryStore.Cosine(x, y), 1e-12);
+        }
+    }
+
     // The full-text predicate alone, without any index condition: what a search must return.
     private static async Task<List<string>> IdsMatchingAsync(string connectionString, string user, IReadOnlyList<string> terms, string join)
     {

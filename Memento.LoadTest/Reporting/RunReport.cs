@@ -103,14 +103,10 @@ public sealed record RunReport(
         if (cpu.DatabaseSeconds is { } database)
         {
             parts.Add(string.Create(c, $"database {cpu.Cores(database):0.00}"));
+            perCall.Add($"database {PerCall(database)}");
         }
 
         parts.Add(string.Create(c, $"load generator {cpu.Cores(phase.LoadGeneratorCpuSeconds):0.00}"));
-        if (cpu.DatabaseSeconds is { } db)
-        {
-            perCall.Add($"database {PerCall(db)}");
-        }
-
         perCall.Add($"load generator {PerCall(phase.LoadGeneratorCpuSeconds)}");
         perCall.Add($"machine {PerCall(cpu.MachineSeconds)}");
         return string.Create(c, $"CPU, cores busy: {string.Join(", ", parts)}; machine {cpu.Cores(cpu.MachineSeconds):0.00} of {Environment.ProcessorCount}. Per call: {string.Join(", ", perCall)}");
